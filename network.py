@@ -592,3 +592,96 @@ def write_atomically(path, write):
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+#### The program: python network.py
+def main(argv=None):
+    """Train a network on MNIST and report its accuracy, epoch by epoch.
+    Without options this is the book's chapter 1 run."""
+    parser = argparse.ArgumentParser(
+        description="Train a neural network on the MNIST handwritten digits. Without options "
+                    "this is the run of chapter 1 of Neural Networks and Deep Learning.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[784, 30, 10], metavar="N",
+                        help="neurons per layer, inputs first; MNIST needs 784 inputs, 10 outputs")
+    parser.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid",
+                        help="activation function of the hidden layers")
+    parser.add_argument("--cost", choices=COSTS, default="quadratic",
+                        help="cost function; log_likelihood puts a softmax on the output layer")
+    parser.add_argument("--init", choices=INITS, default="gaussian",
+                        help="weight initialisation: N(0,1), N(0,1/n_in) or N(0,2/n_in)")
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--mini-batch-size", type=int, default=10)
+    parser.add_argument("--eta", type=float, default=3.0, help="learning rate")
+    parser.add_argument("--lmbda", type=float, default=0.0, help="L2 regularisation parameter")
+    parser.add_argument("--method", choices=("loop", "matrix"), default="matrix",
+                        help="backprop one sample at a time (loop) or a mini-batch at once (matrix)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed, for a reproducible run")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="float32 is about twice as fast")
+    parser.add_argument("--data", metavar="DIR",
+                        help="directory holding the MNIST files (default: $MNIST_DATA_DIR, then "
+                             "the cache, then a download)")
+    parser.add_argument("--save", metavar="PATH",
+                        help="save the network of the epoch with the best validation accuracy "
+                             "to PATH (.npz), also when stopped with Ctrl-C")
+    parser.add_argument("--dead", action="store_true",
+                        help="print the fraction of dead units of each hidden layer every epoch "
+                             "(relu and leaky_relu)")
+    args = parser.parse_args(argv)
+
+    import mnist_loader                     # only the program needs the data
+    try:
+        if args.sizes[0] != 784 or args.sizes[-1] != 10:
+            raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
+                             f"got --sizes {' '.join(map(str, args.sizes))}")
+        if args.dead and args.activation not in ("relu", "leaky_relu"):
+            raise ValueError("--dead needs --activation relu or leaky_relu")
+        check_count("--epochs", args.epochs, minimum=0)
+        check_count("--mini-batch-size", args.mini_batch_size, minimum=1)
+        check_rate("--eta", args.eta, positive=True)
+        check_rate("--lmbda", args.lmbda, positive=False)
+        net = Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
+                      dtype=np.dtype(args.dtype))
+    except (ValueError, TypeError) as e:
+        parser.error(str(e))
+    try:
+        training, validation, test = mnist_loader.load_data_matrices(args.data, dtype=net.dtype)
+    except mnist_loader.MNISTError as e:
+        print(f"network.py: {e}", file=sys.stderr)
+        return 1
+
+    best = {}
+
+    def keep_best(record):
+        if args.dead:
+            print("  dead units per hidden layer: "
+                  + ", ".join(f"{f:.1%}" for f in net.dead_fraction(training[0])))
+        if not best or record["validation_accuracy"] > best["record"]["validation_accuracy"]:
+            best.update(record=record, weights=[w.copy() for w in net.weights],
+                        biases=[b.copy() for b in net.biases])
+
+    status = 0
+    try:
+        net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
+                lmbda=args.lmbda, method=args.method, validation_data=validation,
+                on_epoch=keep_best)
+    except KeyboardInterrupt:
+        print("\nInterrupted: training stopped.")
+    except DivergenceError as e:
+        print(f"network.py: {e}", file=sys.stderr)
+        status = 1
+    if best:
+        r = best["record"]
+        print(f"Best validation accuracy {r['validation_accuracy'] / len(validation[1]):.2%} "
+              f"in epoch {r['epoch']}, where the test accuracy is "
+              f"{r['accuracy'] / len(test[1]):.2%}")
+        if args.save:
+            net.weights, net.biases = best["weights"], best["biases"]
+            net.save(args.save)
+            print(f"Saved the network of epoch {r['epoch']} to {args.save}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Tests on the real MNIST files, found through $MNIST_DATA_DIR, and of
+``python network.py`` as a program."""
+
+import gzip
+import hashlib
+import http.server
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import mnist_loader
+from network import Network
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def data_dir():
+    """The directory of the real MNIST files.  Outside CI the tests that
+    need it are skipped when $MNIST_DATA_DIR is not set; in CI they fail."""
+    path = os.environ.get("MNIST_DATA_DIR")
+    if not path or not os.path.isdir(path):
+        if os.environ.get("CI"):
+            pytest.fail("CI must set MNIST_DATA_DIR to the directory of the MNIST files")
+        pytest.skip("set MNIST_DATA_DIR to a directory holding the four MNIST files")
+    return path
+
+
+@pytest.fixture(scope="module")
+def mnist(data_dir):
+    return mnist_loader.load_data_matrices(data_dir)
+
+
+def test_shapes_and_label_counts(mnist):
+    (X, Y), (Xv, labels_v), (Xt, labels_t) = mnist
+    assert X.shape == (784, 50000) and Y.shape == (10, 50000)
+    assert Xv.shape == (784, 10000) and Xt.shape == (784, 10000)
+    assert X.dtype == np.float32 and X.min() == 0.0 and X.max() == 1.0
+    np.testing.assert_array_equal(Y.sum(axis=0), 1)
+    # The published label counts of the 60,000 training and 10,000 test images.
+    train_counts = Y.sum(axis=1).astype(int) + np.bincount(labels_v, minlength=10)
+    assert list(train_counts) == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert list(np.bincount(labels_t)) == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert list(np.argmax(Y[:, :10], axis=0)) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert list(labels_t[:10]) == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+
+
+def test_book_format(data_dir):
+    training, validation, test = mnist_loader.load_data_wrapper(data_dir)
+    assert isinstance(training, list) and len(training) == 50000
+    assert len(validation) == len(test) == 10000
+    x, y = training[0]
+    assert x.shape == (784, 1) and y.shape == (10, 1) and int(np.argmax(y)) == 5
+    assert isinstance(test[0][1], int) and test[0][1] == 7
+
+
+def test_one_epoch_of_the_book_network(mnist, capsys):
+    training, validation, _ = mnist
+    net = Network([784, 30, 10], seed=0)
+    history = net.SGD(training, 1, 10, 3.0, validation)
+    # The book reports 91.29% after its first epoch.
+    assert history[0]["accuracy"] >= 9000
+
+
+def test_download_from_a_local_mirror(data_dir, tmp_path, monkeypatch, capsys):
+    """The real files, served from 127.0.0.1, are downloaded into an empty
+    cache, checked, and loaded."""
+    files = {"/mnist/" + name + ".gz": pathlib.Path(data_dir, name + ".gz").read_bytes()
+             for name in mnist_loader.FILES}
+
+    class Mirror(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = files.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Mirror)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.delenv("MNIST_DATA_DIR")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        monkeypatch.setenv("MNIST_MIRRORS", f"http://127.0.0.1:{httpd.server_port}/mnist/")
+        training, validation, test = mnist_loader.load_data()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    cache = tmp_path / "neural-network-from-scratch" / "mnist"
+    assert sorted(os.listdir(cache)) == sorted(name + ".gz" for name in mnist_loader.FILES)
+    for name, (sha256, _) in mnist_loader.FILES.items():
+        assert hashlib.sha256((cache / (name + ".gz")).read_bytes()).hexdigest() == sha256
+    assert training[0].shape == (50000, 784) and test[1].shape == (10000,)
+
+
+def test_unpacked_files_are_accepted(data_dir, tmp_path):
+    name = "t10k-labels-idx1-ubyte"
+    (tmp_path / name).write_bytes(gzip.decompress(pathlib.Path(data_dir, name + ".gz").read_bytes()))
+    assert mnist_loader.find_file(name, tmp_path) == os.path.join(tmp_path, name)
+
+
+def run(*args, env=None, **kwargs):
+    return subprocess.run([sys.executable, str(ROOT / "network.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, env=env, **kwargs)
+
+
+def test_help_documents_every_option():
+    result = run("--help")
+    assert result.returncode == 0
+    for option in ("--sizes", "--activation", "--cost", "--init", "--lmbda", "--epochs",
+                   "--mini-batch-size", "--eta", "--method", "--seed", "--data", "--save",
+                   "--dtype", "--dead"):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--eta", "-1"], "--eta must be a finite number > 0"),
+    (["--activation", "relux"], "invalid choice: 'relux'"),
+    (["--sizes", "784", "30", "9"], "MNIST needs 784 inputs and 10 outputs"),
+    (["--epochs", "many"], "invalid int value: 'many'"),
+    (["--dead"], "--dead needs --activation relu or leaky_relu"),
+])
+def test_bad_options_get_one_line_and_no_traceback(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("network.py: error: ")
+
+
+def test_missing_data_is_one_clear_message(tmp_path):
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path), MNIST_MIRRORS="http://127.0.0.1:9/")
+    env.pop("MNIST_DATA_DIR", None)
+    result = run("--epochs", "1", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Put the four MNIST files" in result.stderr
+
+
+def test_a_short_run(data_dir, tmp_path):
+    path = tmp_path / "net.npz"
+    result = run("--epochs", "1", "--data", data_dir, "--save", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Epoch 0: ") and "/ 10000, validation " in lines[0]
+    assert int(lines[0].split()[2]) >= 9000
+    assert lines[1].startswith("Best validation accuracy ")
+    assert Network.load(path).sizes == [784, 30, 10]
+
+
+def test_ctrl_c_saves_the_best_network_so_far(data_dir, tmp_path):
+    path = tmp_path / "net.npz"
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "network.py"), "--epochs", "1000", "--data", data_dir,
+         "--save", str(path), "--activation", "relu", "--init", "he", "--eta", "0.5", "--dead"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline()
+    dead = process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert first.startswith("Epoch 0: ")
+    assert dead.startswith("  dead units per hidden layer: ") and dead.strip().endswith("%")
+    assert "Interrupted: training stopped." in out and "Traceback" not in err
+    assert "Saved the network of epoch" in out
+    assert Network.load(path).activation == "relu"
