@@ -295,13 +295,17 @@ class Network:
         mini-batch of m samples, shrinking the weights for L2 first:
             w -> (1 - eta lmbda / n) w - (eta / m) sum_x nabla_w C_x
             b -> b - (eta / m) sum_x nabla_b C_x"""
-        # In place: no new arrays for the network's largest matrices.
+        # All in place, the gradient's arrays scaled where they lie: no new
+        # arrays as large as the weights, which would cost more time than
+        # the arithmetic itself.
         for w, nw in zip(self.weights, nabla_w):
             if lmbda:
                 w *= 1 - eta * lmbda / n
-            w -= (eta / m) * nw
+            nw *= eta / m
+            w -= nw
         for b, nb in zip(self.biases, nabla_b):
-            b -= (eta / m) * nb
+            nb *= eta / m
+            b -= nb
 
     def backprop(self, x, y):
         """Return a tuple (nabla_b, nabla_w), the gradient of the cost C_x
