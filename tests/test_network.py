@@ -301,3 +301,52 @@ def test_divergence_stops_with_advice(capsys):
     net = Network([5, 30, 3], "relu", "log_likelihood", seed=0)
     with pytest.raises(network.DivergenceError, match="smaller learning rate than eta=1e\\+30"):
         net.SGD(data, 3, 10, 1e30)
+
+
+def hand_built(activation):
+    """A [2, 3, 1] network whose hidden unit 0 is dead on positive inputs
+    (bias -100), unit 1 is alive (positive weights) and unit 2 is alive on
+    some inputs and not on others."""
+    net = Network([2, 3, 1], activation, seed=0)
+    net.weights[0] = np.array([[1.0, 1.0], [2.0, 3.0], [1.0, -1.0]])
+    net.biases[0] = np.array([[-100.0], [0.0], [0.0]])
+    return net
+
+
+POSITIVE = np.random.default_rng(0).uniform(0.1, 1.0, (2, 50))
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_dead_fraction_of_a_hand_built_network(activation):
+    net = hand_built(activation)
+    assert net.dead_fraction(POSITIVE) == [pytest.approx(1 / 3)]
+    assert net.dead_fraction([(POSITIVE[:, i:i + 1], 0) for i in range(50)]) == [pytest.approx(1 / 3)]
+    net.biases[0][0, 0] = 0.0                       # revive unit 0
+    assert net.dead_fraction(POSITIVE) == [0.0]
+    net.biases[0][:, 0] = -100.0                    # kill them all
+    assert net.dead_fraction(POSITIVE) == [1.0]
+
+
+def test_dead_fraction_per_hidden_layer():
+    net = Network([2, 2, 4, 1], "relu", seed=0)
+    net.weights[0] = np.array([[1.0, 1.0], [-1.0, -1.0]])       # unit 1 dead on positive inputs
+    net.biases[0] = np.zeros((2, 1))
+    net.weights[1] = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 5.0], [0.0, -5.0]])
+    net.biases[1] = np.array([[0.0], [0.0], [-1.0], [1.0]])      # units 1 and 2 dead
+    assert net.dead_fraction(POSITIVE) == [0.5, 0.5]
+
+
+def test_dead_units_are_a_relu_notion():
+    with pytest.raises(ValueError, match="ReLU notion"):
+        Network([2, 3, 1], "sigmoid").dead_fraction(POSITIVE)
+
+
+def test_a_dead_relu_gets_no_gradient_but_a_leaky_one_does():
+    np.testing.assert_array_equal(network.leaky_relu_prime(np.array([-3.0, -1e-9, 0.0, 2.0])),
+                                  [0.01, 0.01, 0.01, 1.0])
+    np.testing.assert_array_equal(network.relu_prime(np.array([-3.0, 0.0, 2.0])), [0.0, 0.0, 1.0])
+    Y = np.ones((1, 50))
+    _, relu_w = hand_built("relu").backprop_batch(POSITIVE, Y)
+    _, leaky_w = hand_built("leaky_relu").backprop_batch(POSITIVE, Y)
+    assert np.all(relu_w[0][0] == 0) and np.all(relu_w[0][1] != 0)
+    assert np.all(leaky_w[0][0] != 0)
