@@ -160,7 +160,7 @@ class Network:
         ``seed`` makes a run reproducible: it seeds the random generator
         that draws the starting weights and shuffles the training data.
         ``dtype`` is np.float64 (the default, exact enough for gradient
-        checks) or np.float32 (about twice as fast)."""
+        checks) or np.float32 (faster, the more so the larger the network)."""
         self.sizes = check_sizes(sizes)
         self.num_layers = len(sizes)
         self.activation = check_choice("activation", activation, ACTIVATIONS)
@@ -622,7 +622,7 @@ def main(argv=None):
                         help="backprop one sample at a time (loop) or a mini-batch at once (matrix)")
     parser.add_argument("--seed", type=int, default=0, help="random seed, for a reproducible run")
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                        help="float32 is about twice as fast")
+                        help="float32 is faster, the more so the larger the network")
     parser.add_argument("--data", metavar="DIR",
                         help="directory holding the MNIST files (default: $MNIST_DATA_DIR, then "
                              "the cache, then a download)")
