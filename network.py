@@ -658,12 +658,12 @@ def main(argv=None):
     best = {}
 
     def keep_best(record):
-        if args.dead:
-            print("  dead units per hidden layer: "
-                  + ", ".join(f"{f:.1%}" for f in net.dead_fraction(training[0])))
         if not best or record["validation_accuracy"] > best["record"]["validation_accuracy"]:
             best.update(record=record, weights=[w.copy() for w in net.weights],
                         biases=[b.copy() for b in net.biases])
+        if args.dead:
+            print("  dead units per hidden layer: "
+                  + ", ".join(f"{f:.1%}" for f in net.dead_fraction(training[0])), flush=True)
 
     status = 0
     try:

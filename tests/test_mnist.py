@@ -162,7 +162,7 @@ def test_ctrl_c_saves_the_best_network_so_far(data_dir, tmp_path):
          "--save", str(path), "--activation", "relu", "--init", "he", "--eta", "0.5", "--dead"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = process.stdout.readline()
-    dead = process.stdout.readline()
+    dead = process.stdout.readline()            # printed once the best network is kept
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
