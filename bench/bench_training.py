@@ -87,40 +87,43 @@ def bench_step(benchmark, config, method):
 
 
 #### PyTorch, for comparison
-def torch_network(net):
-    """The same network in PyTorch, starting from the same weights: each
-    layer's weights and biases as tensors, samples as rows."""
+def torch_setup(config, samples):
+    """The config's network in PyTorch, starting from the same weights
+    (each layer's weights and biases as tensors, samples as rows), and
+    the same synthetic data.  Returns (torch, params, X, Y, step), where
+    step(X, Y) takes one plain SGD step: w -> w - (eta/m) sum nabla_w C_x."""
     torch = pytest.importorskip("torch")
-    dtype = {np.float32: torch.float32, np.float64: torch.float64}[net.dtype.type]
+    name, sizes, activation, cost, init, m, dtype, n = config
+    net = Network(sizes, activation, cost, init, seed=0, dtype=dtype)
+    torch_dtype = {np.float32: torch.float32, np.float64: torch.float64}[net.dtype.type]
     params = []
     for w, b in zip(net.weights, net.biases):
-        params += [torch.tensor(w, dtype=dtype, requires_grad=True),
-                   torch.tensor(b[:, 0], dtype=dtype, requires_grad=True)]
-    hidden = {"sigmoid": torch.sigmoid, "relu": torch.relu}[net.activation]
+        params += [torch.tensor(w, dtype=torch_dtype, requires_grad=True),
+                   torch.tensor(b[:, 0], dtype=torch_dtype, requires_grad=True)]
+    hidden = {"sigmoid": torch.sigmoid, "relu": torch.relu}[activation]
 
     def total_cost(X, Y):
         a = X
         for layer in range(0, len(params) - 2, 2):
             a = hidden(a @ params[layer].T + params[layer + 1])
         z = a @ params[-2].T + params[-1]
-        if net.cost == "quadratic":
+        if cost == "quadratic":
             return 0.5 * ((torch.sigmoid(z) - Y) ** 2).sum()
         return -(Y * torch.log_softmax(z, dim=1)).sum()
-    return torch, params, total_cost
+    optimizer = torch.optim.SGD(params, lr=ETA[cost])
 
-
-def torch_step(torch, optimizer, total_cost, X, Y):
-    optimizer.zero_grad()
-    (total_cost(X, Y) / X.shape[0]).backward()     # plain SGD: w -> w - (eta/m) sum nabla_w C_x
-    optimizer.step()
+    def step(X, Y):
+        optimizer.zero_grad()
+        (total_cost(X, Y) / X.shape[0]).backward()
+        optimizer.step()
+    X, Y = (torch.from_numpy(np.ascontiguousarray(A.T)) for A in synthetic_data(sizes, samples, dtype))
+    return torch, params, X, Y, step
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
 def bench_epoch_torch(benchmark, config):
-    name, sizes, activation, cost, init, m, dtype, n = config
-    torch, params, total_cost = torch_network(Network(sizes, activation, cost, init, seed=0, dtype=dtype))
-    X, Y = (torch.from_numpy(np.ascontiguousarray(A.T)) for A in synthetic_data(sizes, n, dtype))
-    optimizer = torch.optim.SGD(params, lr=ETA[cost])
+    m, n = config[5], config[7]
+    torch, params, X, Y, step = torch_setup(config, n)
     generator = torch.Generator().manual_seed(0)
     info(benchmark, "torch", config, n)
 
@@ -128,19 +131,16 @@ def bench_epoch_torch(benchmark, config):
         order = torch.randperm(n, generator=generator)
         for k in range(0, n, m):
             batch = order[k:k + m]
-            torch_step(torch, optimizer, total_cost, X[batch], Y[batch])
+            step(X[batch], Y[batch])
     benchmark.pedantic(epoch, rounds=3, warmup_rounds=1)
     assert all(torch.isfinite(p).all() for p in params)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
 def bench_step_torch(benchmark, config):
-    name, sizes, activation, cost, init, m, dtype, n = config
-    torch, params, total_cost = torch_network(Network(sizes, activation, cost, init, seed=0, dtype=dtype))
-    X, Y = (torch.from_numpy(np.ascontiguousarray(A.T)) for A in synthetic_data(sizes, m, dtype))
-    optimizer = torch.optim.SGD(params, lr=ETA[cost])
-    info(benchmark, "torch", config, m)
-    benchmark(torch_step, torch, optimizer, total_cost, X, Y)
+    torch, params, X, Y, step = torch_setup(config, config[5])
+    info(benchmark, "torch", config, config[5])
+    benchmark(step, X, Y)
     assert all(torch.isfinite(p).all() for p in params)
 
 

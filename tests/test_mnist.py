@@ -171,3 +171,16 @@ def test_ctrl_c_saves_the_best_network_so_far(data_dir, tmp_path):
     assert "Interrupted: training stopped." in out and "Traceback" not in err
     assert "Saved the network of epoch" in out
     assert Network.load(path).activation == "relu"
+
+
+def test_the_dead_relu_experiment_prints_its_table(data_dir):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "dead_relu.py"), "--epochs", "1",
+                             "--data", data_dir], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| hidden layer, init | dead after epoch 1 | dead after epoch 1 |")
+    rows = [line.split(" | ") for line in table[1:]]
+    assert [row[0] for row in rows] == ["| sigmoid, gaussian", "| relu, gaussian", "| relu, he",
+                                        "| leaky_relu, gaussian", "| leaky_relu, he"]
+    assert rows[0][1] == "-" and all(row[1].endswith("%") for row in rows[1:])
+    assert all(row[3].endswith("%") or row[4].startswith("yes") for row in rows)
