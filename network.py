@@ -645,15 +645,23 @@ def main(argv=None):
         check_count("--mini-batch-size", args.mini_batch_size, minimum=1)
         check_rate("--eta", args.eta, positive=True)
         check_rate("--lmbda", args.lmbda, positive=False)
+        if args.save:
+            folder = os.path.dirname(os.path.abspath(args.save))
+            if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+                raise ValueError(f"--save: cannot write in {folder}; choose a path in an "
+                                 f"existing, writable directory")
         net = Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
                       dtype=np.dtype(args.dtype))
     except (ValueError, TypeError) as e:
         parser.error(str(e))
     try:
         training, validation, test = mnist_loader.load_data_matrices(args.data, dtype=net.dtype)
-    except mnist_loader.MNISTError as e:
+    except (mnist_loader.MNISTError, OSError) as e:
         print(f"network.py: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted while loading the data.", file=sys.stderr)
+        return 130
 
     best = {}
 
@@ -682,7 +690,12 @@ def main(argv=None):
               f"{r['accuracy'] / len(test[1]):.2%}")
         if args.save:
             net.weights, net.biases = best["weights"], best["biases"]
-            net.save(args.save)
+            try:
+                net.save(args.save)
+            except OSError as e:
+                print(f"network.py: could not save the network to {args.save}: {e}",
+                      file=sys.stderr)
+                return 1
             print(f"Saved the network of epoch {r['epoch']} to {args.save}")
     return status
 

@@ -128,6 +128,7 @@ def test_help_documents_every_option():
     (["--sizes", "784", "30", "9"], "MNIST needs 784 inputs and 10 outputs"),
     (["--epochs", "many"], "invalid int value: 'many'"),
     (["--dead"], "--dead needs --activation relu or leaky_relu"),
+    (["--save", "/nonexistent/net.npz"], "--save: cannot write in /nonexistent"),
 ])
 def test_bad_options_get_one_line_and_no_traceback(args, message):
     result = run(*args)
