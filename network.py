@@ -267,7 +267,7 @@ class Network:
                 on_epoch(record)
         return history
 
-    def update_mini_batch(self, mini_batch, eta, lmbda=0.0, n=1):
+    def update_mini_batch(self, mini_batch, eta, lmbda=0.0, n=None):
         """Update the weights and biases by one step of gradient descent,
         backpropagating one sample at a time and summing the gradients:
         the book's way.  ``mini_batch`` is a list of tuples (x, y), ``eta``
@@ -283,7 +283,7 @@ class Network:
                 nw += dnw
         self.descend(nabla_b, nabla_w, len(mini_batch), eta, lmbda, n)
 
-    def update_mini_batch_matrix(self, X, Y, eta, lmbda=0.0, n=1):
+    def update_mini_batch_matrix(self, X, Y, eta, lmbda=0.0, n=None):
         """The same step as ``update_mini_batch``, for the mini-batch whose
         inputs are the columns of X and desired outputs the columns of Y:
         one call of ``backprop_batch`` gives the summed gradient."""
@@ -294,7 +294,10 @@ class Network:
         """Take one gradient-descent step with the gradient summed over a
         mini-batch of m samples, shrinking the weights for L2 first:
             w -> (1 - eta lmbda / n) w - (eta / m) sum_x nabla_w C_x
-            b -> b - (eta / m) sum_x nabla_b C_x"""
+            b -> b - (eta / m) sum_x nabla_b C_x
+        nabla_b and nabla_w are scaled in place on the way."""
+        if lmbda and not n:
+            raise ValueError("with lmbda > 0, pass n, the size of the training set")
         # All in place, the gradient's arrays scaled where they lie: no new
         # arrays as large as the weights, which would cost more time than
         # the arithmetic itself.

@@ -350,3 +350,12 @@ def test_a_dead_relu_gets_no_gradient_but_a_leaky_one_does():
     _, leaky_w = hand_built("leaky_relu").backprop_batch(POSITIVE, Y)
     assert np.all(relu_w[0][0] == 0) and np.all(relu_w[0][1] != 0)
     assert np.all(leaky_w[0][0] != 0)
+
+
+def test_l2_needs_the_size_of_the_training_set():
+    net = Network([5, 4, 3], seed=0)
+    with pytest.raises(ValueError, match="pass n, the size of the training set"):
+        net.update_mini_batch(training_set(n=4), 0.5, lmbda=1.0)
+    before = [w.copy() for w in net.weights]
+    net.update_mini_batch_matrix(*net.training_matrices(training_set(n=4)), 0.5, lmbda=1.0, n=4)
+    assert not np.allclose(before[0], net.weights[0])
