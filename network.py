@@ -455,14 +455,17 @@ class Network:
         if missing:
             raise ValueError(f"{path} is not a network saved by Network.save: "
                              f"it lacks {', '.join(sorted(missing))}")
-        sizes = [int(s) for s in arrays["sizes"]]
-        weights = [arrays.get(f"w{i}") for i in range(len(sizes) - 1)]
-        biases = [arrays.get(f"b{i}") for i in range(len(sizes) - 1)]
-        if any(a is None for a in weights + biases):
+        layers = arrays["sizes"].size - 1
+        weights = [arrays.get(f"w{i}") for i in range(layers)]
+        biases = [arrays.get(f"b{i}") for i in range(layers)]
+        if layers < 1 or any(a is None for a in weights + biases):
             raise ValueError(f"{path} is damaged: weights or biases are missing")
         dtype = weights[0].dtype
-        net = cls(sizes, str(arrays["activation"]), str(arrays["cost"]),
-                  str(arrays["init"]), seed=seed, dtype=dtype)
+        try:
+            net = cls(arrays["sizes"].tolist(), str(arrays["activation"]), str(arrays["cost"]),
+                      str(arrays["init"]), seed=seed, dtype=dtype)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{path} is damaged: {e}") from None
         for a, b in zip(weights + biases, net.weights + net.biases):
             if a.shape != b.shape or a.dtype != dtype:
                 raise ValueError(f"{path} is damaged: an array of shape {a.shape} and "
@@ -514,6 +517,8 @@ class Network:
                 f"not {type(data).__name__}"
                 + (": in Python 3 zip() gives an iterator, so pass list(zip(...))"
                    if isinstance(data, zip) else ""))
+        if not data:
+            raise ValueError(f"{name} is empty")
         if not all(isinstance(s, tuple) and len(s) == 2 for s in data):
             raise TypeError(f"{name} must hold (x, y) tuples")
         return stack_columns([x for x, _ in data], self.sizes[0], f"x in {name}")

@@ -208,7 +208,9 @@ def test_load_rejects_bad_files(tmp_path):
     good = tmp_path / "good.npz"
     Network([2, 3, 2], seed=0).save(good)
     arrays = dict(np.load(good))
-    for name, bad in (("w0", np.full((3, 2), np.nan)), ("w1", np.zeros((3, 3))), ("b1", None)):
+    for name, bad in (("w0", np.full((3, 2), np.nan)), ("w1", np.zeros((3, 3))), ("b1", None),
+                      ("sizes", np.array([2, 3.5, 2])), ("activation", np.array("softsign")),
+                      ("w0", np.zeros((3, 2), np.int64))):
         damaged = dict(arrays)
         if bad is None:
             del damaged[name]
@@ -270,6 +272,8 @@ def test_bad_training_data():
         net.SGD(zip([x], [y]), 1, 1, 1.0)
     with pytest.raises(TypeError, match=r"\(x, y\) tuples"):
         net.SGD([x, y], 1, 1, 1.0)
+    with pytest.raises(ValueError, match="training_data is empty"):
+        net.SGD([], 1, 1, 1.0)
     bad = x.copy()
     bad[1, 0] = np.nan
     with pytest.raises(ValueError, match="NaN or infinite"):
