@@ -17,8 +17,8 @@ or asides:
 
 * ReLU, Leaky ReLU and tanh hidden layers beside the sigmoid, with
   He initialisation, and ``dead_fraction`` to watch ReLU units "die":
-  a unit whose weighted input is negative for every input outputs zero
-  and gets a zero gradient, so it never learns again.
+  a unit whose weighted input is never positive, whatever the input,
+  outputs zero and gets a zero gradient, so it never learns again.
 
 * The cross-entropy cost, softmax output with the log-likelihood cost,
   and L2 regularisation, all from chapter 3.
