@@ -76,10 +76,8 @@ def load_data(data_dir=None, mirrors=None):
     There are 50,000 training, 10,000 validation and 10,000 test images."""
     images = {}
     for name in ("train", "t10k"):
-        pixels = read_idx(find_file(f"{name}-images-idx3-ubyte", data_dir, mirrors),
-                          IMAGES_MAGIC)
-        labels = read_idx(find_file(f"{name}-labels-idx1-ubyte", data_dir, mirrors),
-                          LABELS_MAGIC)
+        pixels = load_file(f"{name}-images-idx3-ubyte", data_dir, mirrors)
+        labels = load_file(f"{name}-labels-idx1-ubyte", data_dir, mirrors)
         if len(pixels) != len(labels):
             raise MNISTError(f"MNIST {name} files disagree: {len(pixels)} images but "
                              f"{len(labels)} labels")
@@ -156,22 +154,30 @@ REPLACE = ("Delete the file, so that it is downloaded again, or replace it with 
            "the original.")
 
 
-def find_file(name, data_dir=None, mirrors=None):
-    """Return the path of the checked MNIST file ``name`` (such as
-    "train-images-idx3-ubyte"), found in the data directory or the cache,
-    or else downloaded into the cache."""
-    directories = data_directories(data_dir)
+def load_file(name, data_dir=None, mirrors=None):
+    """Return the contents of the MNIST file ``name`` (such as
+    "train-images-idx3-ubyte"), as ``read_idx`` gives them, once its
+    header and its SHA-256 have been checked."""
+    path = find_file(name, data_dir, mirrors)
+    data = read_idx(path, IMAGES_MAGIC if "images" in name else LABELS_MAGIC)
     gz_sha256, raw_sha256 = FILES[name]
+    check_sha256(path, gz_sha256 if path.endswith(".gz") else raw_sha256)
+    return data
+
+
+def find_file(name, data_dir=None, mirrors=None):
+    """Return the path of the MNIST file ``name``, gzipped or unpacked,
+    found in the data directory or the cache, or else downloaded into
+    the cache.  ``load_file`` checks it."""
+    directories = data_directories(data_dir)
     for directory in directories:
-        for filename, sha256 in ((name + ".gz", gz_sha256), (name, raw_sha256)):
+        for filename in (name + ".gz", name):
             path = os.path.join(directory, filename)
             if os.path.isfile(path):
-                read_idx(path, IMAGES_MAGIC if "images" in name else LABELS_MAGIC)
-                check_sha256(path, sha256)
                 return path
     cache = directories[-1]
     try:
-        return download(name + ".gz", gz_sha256, cache, mirrors)
+        return download(name + ".gz", FILES[name][0], cache, mirrors)
     except MNISTError as e:
         raise MNISTError(
             f"MNIST file {name}.gz is not in {' or '.join(directories)}, and {e}. Put the four "

@@ -106,6 +106,8 @@ def test_unpacked_files_are_accepted(data_dir, tmp_path):
     name = "t10k-labels-idx1-ubyte"
     (tmp_path / name).write_bytes(gzip.decompress(pathlib.Path(data_dir, name + ".gz").read_bytes()))
     assert mnist_loader.find_file(name, tmp_path) == os.path.join(tmp_path, name)
+    labels = mnist_loader.load_file(name, tmp_path)
+    assert labels.shape == (10000,) and list(labels[:3]) == [7, 2, 1]
 
 
 def run(*args, env=None, **kwargs):

@@ -79,7 +79,7 @@ def test_a_file_that_fails_its_check_is_never_used(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     write(tmp_path / "t10k-labels-idx1-ubyte.gz", gzip.compress(idx_labels(LABELS)))
     with pytest.raises(MNISTError, match="t10k-labels-idx1-ubyte.gz: its SHA-256"):
-        mnist_loader.find_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[])
+        mnist_loader.load_file("t10k-labels-idx1-ubyte", tmp_path, mirrors=[])
     assert not (tmp_path / "cache").exists()
 
 
