@@ -25,7 +25,7 @@ def pytest_terminal_summary(terminalreporter, config):
     timed = [b for b in getattr(session, "benchmarks", []) if b.stats]
     if not timed:
         return
-    median = {(b.group, b.extra_info["kind"]): b for b in timed}
+    by_group = {(b.group, b.extra_info["kind"]): b for b in timed}
     peak = {b.extra_info["dtype"]: b.extra_info["flops"] / b.stats.median / 1e9
             for b in timed if b.extra_info["kind"] == "peak"}
     write = terminalreporter.write_line
@@ -33,8 +33,8 @@ def pytest_terminal_summary(terminalreporter, config):
     write("Times: an epoch group's in seconds per 50,000 samples, a step group's in ms.")
     write(f"{'group':44} {'loop':>9} {'matrix':>9} {'torch':>9} {'loop/matrix':>12}"
           f" {'torch/matrix':>13} {'GFLOP/s':>8} {'of peak':>8}")
-    for group in sorted({g for g, _ in median if g != "numpy peak"}):
-        rows = {kind: median.get((group, kind)) for kind in ("loop", "matrix", "torch")}
+    for group in sorted({g for g, _ in by_group if g != "numpy peak"}):
+        rows = {kind: by_group.get((group, kind)) for kind in ("loop", "matrix", "torch")}
         matrix = rows["matrix"]
         if matrix is None:
             continue
