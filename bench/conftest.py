@@ -1,12 +1,7 @@
 """pytest set-up of the benchmarks: untimed under plain ``pytest``, timed
 under ``pytest --benchmark-only``, and a summary of the ratios after."""
 
-import pathlib
-import sys
-
 import pytest
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 EPOCH = 50000
 
