@@ -1,0 +1,143 @@
+"""Start here: the tests that prove backpropagation right.
+
+1. The matrix path, ``backprop_batch``, gives for a mini-batch exactly the
+   sum of the per-sample gradients of the book's ``backprop``.
+2. Both agree with the gradient measured by finite differences: nudge
+   each weight and bias up and down by h and watch the cost change.
+3. Each cost's output error delta^L (BP1) is nabla_a C times the output
+   activation's derivative, and for cross-entropy and log-likelihood that
+   product is simply a - y.
+4. Trained from the same seed, the two paths end in the same weights,
+   with L2 or L1 regularisation and with momentum.
+
+Every combination of hidden activation, cost and initialisation is
+checked, in float64, to tight tolerances."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import network
+from network import Network
+
+COMBINATIONS = list(itertools.product(network.ACTIVATIONS, network.COSTS, network.INITS))
+
+
+def random_problem(activation, cost, init, seed, m=7):
+    """A random network of 2 to 4 layers and m random samples for it."""
+    rng = np.random.default_rng(seed)
+    sizes = [int(s) for s in rng.integers(2, 7, size=rng.integers(2, 5))]
+    net = Network(sizes, activation, cost, init, seed=seed)
+    X = 0.5 * rng.standard_normal((sizes[0], m))
+    if cost == "log_likelihood":
+        Y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
+    else:
+        Y = rng.random((sizes[-1], m))
+    return net, X, Y
+
+
+@pytest.mark.parametrize("activation,cost,init", COMBINATIONS)
+def test_backprop_batch_is_the_sum_of_backprop(activation, cost, init):
+    for seed in range(3):
+        net, X, Y = random_problem(activation, cost, init, seed)
+        nabla_b, nabla_w = net.backprop_batch(X, Y)
+        per_sample = [net.backprop(X[:, i:i + 1], Y[:, i:i + 1]) for i in range(X.shape[1])]
+        for layer in range(net.num_layers - 1):
+            sum_b = sum(nb[layer] for nb, _ in per_sample)
+            sum_w = sum(nw[layer] for _, nw in per_sample)
+            assert nabla_b[layer].shape == net.biases[layer].shape
+            assert nabla_w[layer].shape == net.weights[layer].shape
+            np.testing.assert_allclose(nabla_b[layer], sum_b, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(nabla_w[layer], sum_w, rtol=1e-10, atol=1e-14)
+
+
+def numerical_gradient(cost, params, h=1e-6):
+    """Central differences of cost() with respect to each entry of each
+    array in ``params``, which are changed in place and put back."""
+    grads = []
+    for p in params:
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            old = p[i]
+            p[i] = old + h
+            up = cost()
+            p[i] = old - h
+            down = cost()
+            p[i] = old
+            g[i] = (up - down) / (2 * h)
+        grads.append(g)
+    return grads
+
+
+def total(net, X, Y):
+    return lambda: net.cost.fn(net.feedforward(X), Y)
+
+
+@pytest.mark.parametrize("activation,cost,init", COMBINATIONS)
+def test_gradients_match_finite_differences(activation, cost, init):
+    net, X, Y = random_problem(activation, cost, init, seed=11, m=4)
+    nabla_b, nabla_w = net.backprop_batch(X, Y)
+    loop_b, loop_w = net.backprop(X[:, :1], Y[:, :1])
+    num_b, num_w = (numerical_gradient(total(net, X, Y), p) for p in (net.biases, net.weights))
+    one_b, one_w = (numerical_gradient(total(net, X[:, :1], Y[:, :1]), p)
+                    for p in (net.biases, net.weights))
+    for layer in range(net.num_layers - 1):
+        np.testing.assert_allclose(nabla_b[layer], num_b[layer], rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(nabla_w[layer], num_w[layer], rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(loop_b[layer], one_b[layer], rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(loop_w[layer], one_w[layer], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("cost", network.COSTS)
+def test_output_error_is_the_cost_derivative_through_the_output_activation(cost):
+    """BP1: delta^L is nabla_a C carried back through the output layer's
+    activation.  For a sigmoid output that is the Hadamard product with
+    sigma'(z); softmax mixes the outputs, so it is the product with its
+    Jacobian, diag(a) - a a^T.  cost_derivative itself must match finite
+    differences of the cost."""
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal((5, 1))
+    y = np.eye(5)[:, [2]] if cost == "log_likelihood" else rng.random((5, 1))
+    net = Network([3, 5], cost=cost, seed=0)
+    a = net.cost.output(z)
+    nabla_a = net.cost_derivative(a, y)
+    a_nudged = a.copy()
+    np.testing.assert_allclose(
+        nabla_a, numerical_gradient(lambda: net.cost.fn(a_nudged, y), [a_nudged])[0],
+        rtol=1e-6)
+    if cost == "log_likelihood":
+        jacobian = np.diag(a[:, 0]) - a @ a.T
+        through = jacobian.T @ nabla_a
+    else:
+        through = nabla_a * network.sigmoid_prime(z)
+    np.testing.assert_allclose(net.output_error(z, a, y), through, rtol=1e-12, atol=1e-15)
+    if cost != "quadratic":
+        np.testing.assert_allclose(net.output_error(z, a, y), a - y, rtol=1e-12)
+
+
+def training_set(n=60, sizes=(5, 4, 3), seed=3):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((sizes[0], n))
+    labels = rng.integers(0, sizes[-1], n)
+    return [(X[:, i:i + 1], np.eye(sizes[-1])[:, [labels[i]]]) for i in range(n)]
+
+
+@pytest.mark.parametrize("lmbda,penalty,mu", [(0.0, "l2", 0.0), (0.5, "l2", 0.0),
+                                               (0.5, "l1", 0.0), (0.0, "l2", 0.9),
+                                               (0.5, "l2", 0.5), (0.5, "l1", 0.9)])
+@pytest.mark.parametrize("activation,cost", [("sigmoid", "quadratic"), ("relu", "log_likelihood"),
+                                             ("tanh", "cross_entropy")])
+def test_loop_and_matrix_epochs_end_in_the_same_weights(activation, cost, lmbda, penalty, mu,
+                                                        capsys):
+    data = training_set()
+    nets = {}
+    for method in ("loop", "matrix"):
+        nets[method] = Network([5, 4, 3], activation, cost, seed=7)
+        nets[method].SGD(data, 2, 7, 0.5, lmbda=lmbda, penalty=penalty, mu=mu, method=method)
+    start = Network([5, 4, 3], activation, cost, seed=7)
+    for w_loop, w_matrix, w_start in zip(nets["loop"].weights, nets["matrix"].weights, start.weights):
+        assert not np.allclose(w_loop, w_start)          # training moved the weights
+        np.testing.assert_allclose(w_loop, w_matrix, rtol=1e-10, atol=1e-14)
+    for b_loop, b_matrix in zip(nets["loop"].biases, nets["matrix"].biases):
+        np.testing.assert_allclose(b_loop, b_matrix, rtol=1e-10, atol=1e-14)
