@@ -1,15 +1,18 @@
 """Tests on the real MNIST files, found through $MNIST_DATA_DIR, and of
-``python network.py`` as a program."""
+``python network.py`` as a program: its options, its messages, and what
+Ctrl-C and SIGTERM do to it."""
 
 import gzip
 import hashlib
 import http.server
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -97,7 +100,7 @@ def test_download_from_a_local_mirror(data_dir, tmp_path, monkeypatch, capsys):
         httpd.server_close()
     cache = tmp_path / "neural-network-from-scratch" / "mnist"
     assert sorted(os.listdir(cache)) == sorted(name + ".gz" for name in mnist_loader.FILES)
-    for name, (sha256, _) in mnist_loader.FILES.items():
+    for name, (sha256, *_) in mnist_loader.FILES.items():
         assert hashlib.sha256((cache / (name + ".gz")).read_bytes()).hexdigest() == sha256
     assert training[0].shape == (50000, 784) and test[1].shape == (10000,)
 
@@ -115,11 +118,17 @@ def run(*args, env=None, **kwargs):
                           capture_output=True, text=True, env=env, **kwargs)
 
 
+def start(*args, env=None):
+    return subprocess.Popen([sys.executable, str(ROOT / "network.py"), *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
 def test_help_documents_every_option():
     result = run("--help")
     assert result.returncode == 0
-    for option in ("--sizes", "--activation", "--cost", "--init", "--lmbda", "--epochs",
-                   "--mini-batch-size", "--eta", "--method", "--seed", "--data", "--save",
+    for option in ("--sizes", "--activation", "--cost", "--init", "--lmbda", "--penalty", "--mu",
+                   "--epochs", "--mini-batch-size", "--eta", "--stop-after", "--halve-eta-after",
+                   "--anneal", "--expand", "--shift", "--method", "--seed", "--data", "--save",
                    "--dtype", "--dead"):
         assert option in result.stdout
 
@@ -129,13 +138,30 @@ def test_help_documents_every_option():
     (["--activation", "relux"], "invalid choice: 'relux'"),
     (["--sizes", "784", "30", "9"], "MNIST needs 784 inputs and 10 outputs"),
     (["--epochs", "many"], "invalid int value: 'many'"),
+    (["--epochs", "0"], "--epochs must be an integer >= 1"),
     (["--dead"], "--dead needs --activation relu or leaky_relu"),
-    (["--save", "/nonexistent/net.npz"], "--save: cannot write in /nonexistent"),
+    (["--data", ""], "--data needs a directory"),
+    (["--seed", "-1"], "--seed must be an integer >= 0"),
+    (["--mu", "1"], "--mu must be below 1"),
+    (["--penalty", "l3"], "invalid choice: 'l3'"),
+    (["--stop-after", "0"], "--stop-after must be an integer >= 1"),
+    (["--anneal", "--halve-eta-after", "5"], "choose one of --anneal and --halve-eta-after"),
+    (["--expand", "--shift"], "choose one of --expand and --shift"),
+    (["--lmbda", "1e7"], "--lmbda=10000000.0 is too large for --eta=3.0"),
+    (["--sizes", "784", "1000000000", "10"], "choose smaller layers"),
+    (["--save", "/nonexistent/net.npz"], "--save: the directory /nonexistent does not exist"),
+    (["--save", str(ROOT)], "--save needs a file name, such as net.npz, not the directory"),
+    (["--save", "somewhere/"], "--save needs a file name"),
+    (["--save", ""], "--save needs a file name"),
+    (["--save", "x" * 300 + ".npz"], "--save: cannot write x+.npz: File name too long"),
+    (["--save", "/proc/net.npz"], "--save: cannot write /proc/net.npz"),
 ])
-def test_bad_options_get_one_line_and_no_traceback(args, message):
-    result = run(*args)
+def test_bad_options_get_one_line_before_any_work(args, message):
+    """Every option that can fail is refused at once, before the data is
+    loaded: the data directory given here does not even exist."""
+    result = run("--data", "/nonexistent-mnist", *args)
     assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
+    assert re.search(message, result.stderr) and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("network.py: error: ")
 
 
@@ -144,7 +170,7 @@ def test_missing_data_is_one_clear_message(tmp_path):
     env.pop("MNIST_DATA_DIR", None)
     result = run("--epochs", "1", env=env)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "Put the four MNIST files" in result.stderr
+    assert result.stderr.startswith("network.py: Put the four MNIST files")
 
 
 def test_a_short_run(data_dir, tmp_path):
@@ -155,25 +181,123 @@ def test_a_short_run(data_dir, tmp_path):
     assert lines[0].startswith("Epoch 0: ") and "/ 10000, validation " in lines[0]
     assert int(lines[0].split()[2]) >= 9000
     assert lines[1].startswith("Best validation accuracy ")
+    assert lines[2] == f"Saved the network of epoch 0 to {path}"
     assert Network.load(path).sizes == [784, 30, 10]
+    assert result.stderr == ""
 
 
-def test_ctrl_c_saves_the_best_network_so_far(data_dir, tmp_path):
-    path = tmp_path / "net.npz"
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "network.py"), "--epochs", "1000", "--data", data_dir,
-         "--save", str(path), "--activation", "relu", "--init", "he", "--eta", "0.5", "--dead"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = process.stdout.readline()
-    dead = process.stdout.readline()            # printed once the best network is kept
+def test_chapter_3_options_reach_training(data_dir):
+    result = run("--epochs", "3", "--data", data_dir, "--sizes", "784", "10", "--cost",
+                 "cross_entropy", "--eta", "0.5", "--lmbda", "5", "--penalty", "l1", "--mu", "0.5",
+                 "--halve-eta-after", "1", "--stop-after", "2", "--shift", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Epoch 0: ") and ", eta 0.5, " in lines[0]
+    assert int(lines[0].split()[2]) >= 8000
+
+
+def test_no_numpy_warning_reaches_the_user(data_dir):
+    result = run("--epochs", "1", "--data", data_dir, "--activation", "relu", "--eta", "1e6")
+    assert result.returncode in (0, 1)
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr
+
+
+def numpy_is_loading(pid):
+    """Whether the process has begun to load numpy's libraries, that is,
+    has run the first lines of network.py."""
+    with open(f"/proc/{pid}/maps") as f:
+        return "numpy" in f.read()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+@pytest.mark.parametrize("when", ["numpy loads", 0.6, 1.2])
+def test_ctrl_c_at_the_start_exits_130_quietly(data_dir, when):
+    """Ctrl-C while numpy loads, while the data loads or as training
+    starts.  (Before the first line of network.py runs, Ctrl-C belongs to
+    Python's own start-up.)"""
+    process = start("--data", data_dir)
+    if when == "numpy loads":
+        while not numpy_is_loading(process.pid):
+            time.sleep(0.002)
+    else:
+        time.sleep(when)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err
-    assert first.startswith("Epoch 0: ")
-    assert dead.startswith("  dead units per hidden layer: ") and dead.strip().endswith("%")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_in_the_first_epoch_saves_nothing_and_says_so(data_dir, tmp_path):
+    path = tmp_path / "net.npz"
+    # Loading takes about 2 s; an epoch of this network, about 20 s.
+    process = start("--data", data_dir, "--save", str(path), "--sizes", "784", "1000", "10")
+    time.sleep(6)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
     assert "Interrupted: training stopped." in out and "Traceback" not in err
-    assert "Saved the network of epoch" in out
+    assert f"No epoch was completed: nothing was saved to {path}." in out
+    assert not path.exists() and os.listdir(tmp_path) == []
+
+
+def test_ctrl_c_after_an_epoch_saves_that_epoch(data_dir, tmp_path):
+    path = tmp_path / "net.npz"
+    process = start("--epochs", "1000", "--data", data_dir, "--save", str(path),
+                    "--activation", "relu", "--init", "he", "--eta", "0.5", "--dead")
+    first = process.stdout.readline()
+    process.send_signal(signal.SIGINT)              # right after the line: epoch 0 is kept
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert first.startswith("Epoch 0: ")
+    assert "Interrupted: training stopped." in out and "Traceback" not in err
+    saved = [line for line in out.splitlines() if line.startswith("Saved the network of epoch")]
+    assert saved == [f"Saved the network of epoch 0 to {path}"]
     assert Network.load(path).activation == "relu"
+
+
+def test_sigterm_during_a_download_leaves_nothing_behind(tmp_path):
+    """A mirror on 127.0.0.1 that sends the first file slowly; SIGTERM
+    arrives while the partial file is being written."""
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "9912422")
+            self.end_headers()
+            try:
+                for _ in range(600):
+                    self.wfile.write(bytes(1000))
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path),
+               MNIST_MIRRORS=f"http://127.0.0.1:{httpd.server_port}/")
+    env.pop("MNIST_DATA_DIR", None)
+    cache = tmp_path / "neural-network-from-scratch" / "mnist"
+    try:
+        process = start("--epochs", "1", env=env)
+        for _ in range(200):
+            if cache.is_dir() and any(name.startswith(".download-") for name in os.listdir(cache)):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the download never started")
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert process.returncode == 143, err
+    assert "Terminated: while loading the data." in out and "Traceback" not in err
+    assert os.listdir(cache) == []
 
 
 def test_the_dead_relu_experiment_prints_its_table(data_dir):
