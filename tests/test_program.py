@@ -311,3 +311,17 @@ def test_the_dead_relu_experiment_prints_its_table(data_dir):
                                         "| leaky_relu, gaussian", "| leaky_relu, he"]
     assert rows[0][1] == "-" and all(row[1].endswith("%") for row in rows[1:])
     assert all(row[3].endswith("%") or row[4].startswith("yes") for row in rows)
+
+
+def test_the_book_script_runs_one_experiment(data_dir):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "book.py"), "--only",
+                             "init-old-30", "--seeds", "1", "--epochs", "1", "--data", data_dir],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| init")]
+    assert [row[0] for row in rows] == ["| init-old-30", "| init-old-30, after one epoch"]
+    assert rows[0][1].endswith("eta 0.1, lmbda 5.0, 1 epochs")
+    assert rows[0][3] == "96.48 (validation)" and rows[1][3] == "86.43 (validation)"
+    # One epoch: the peak is the first epoch's accuracy, on the validation data.
+    assert rows[0][4] == rows[1][4] and 70 < float(rows[0][4]) < 100
+    assert rows[0][6] in ("yes |", "no |")
