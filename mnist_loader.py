@@ -162,18 +162,23 @@ def expand_images(X):
     return np.hstack([X] + [shift(X, *d) for d in SHIFTS.values()])
 
 
-def shift_randomly(X, rng):
-    """Return a copy of X in which each image (column) has been shifted by
-    one pixel in a direction drawn at random, or left where it is, with
-    equal chances: one of the five copies that ``expand_images`` makes,
-    drawn afresh each time.  Given to Network.SGD as ``transform``, this
-    varies the training images every epoch at the cost of the original
-    50,000 per epoch (an addition to the book)."""
-    choice = rng.integers(0, len(SHIFTS) + 1, X.shape[1])
+def shift_randomly(X, rng, pixels=1):
+    """Return a copy of X in which each image (column) has been moved by
+    (rows, columns), each drawn at random from -pixels..pixels: with
+    pixels=1, to one of the 9 places that include the original and its
+    one-pixel shifts, diagonal ones too.  Given to Network.SGD as
+    ``transform``, this varies the training images every epoch at the
+    cost of the original 50,000 per epoch.  It goes beyond the book,
+    whose expanded set (``expand_images``) is fixed and has 4 shifts."""
+    offsets = np.arange(-pixels, pixels + 1)
+    rows = rng.choice(offsets, X.shape[1])
+    columns = rng.choice(offsets, X.shape[1])
     moved = X.copy(order="F")
-    for k, d in enumerate(SHIFTS.values(), start=1):
-        chosen = np.flatnonzero(choice == k)
-        moved[:, chosen] = shift(X[:, chosen], *d)
+    for r in offsets:
+        for c in offsets:
+            chosen = np.flatnonzero((rows == r) & (columns == c))
+            if (r, c) != (0, 0) and chosen.size:
+                moved[:, chosen] = shift(X[:, chosen], r, c)
     return moved
 
 

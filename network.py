@@ -210,7 +210,7 @@ class Network:
         then the step down the gradient of the cost, for every weight and
         bias p, through its velocity v when mu > 0 (momentum, chapter 3):
             v -> mu v - (eta / m) sum_x nabla_p C_x,   p -> p + v
-        With mu = 0, v is the step itself: p -> p - (eta / m) sum_x nabla_p C_x.
+        With mu = 0 that is the book's step: p -> p - (eta / m) sum_x nabla_p C_x.
         nabla_b and nabla_w are scaled in place on the way."""
         if lmbda and not n:
             raise ValueError("with lmbda > 0, pass n, the size of the training set")
@@ -974,13 +974,20 @@ def train(args, net, best, mnist_loader):
         net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
                 lmbda=args.lmbda, penalty=args.penalty, mu=args.mu,
                 stop_after=args.stop_after, halve_eta_after=args.halve_eta_after,
-                anneal=args.anneal, transform=mnist_loader.shift_randomly if args.shift else None,
+                anneal=args.anneal, transform=shifter(mnist_loader, args.shift),
                 method=args.method, validation_data=validation, on_epoch=keep_best)
     except DivergenceError as e:
         print(f"network.py: {e}", file=sys.stderr)
         report_best(args, net, best)
         return 1
     return 0 if report_best(args, net, best) else 1
+
+
+def shifter(mnist_loader, pixels):
+    """The transform of --shift: None, or random shifts of up to ``pixels``."""
+    if not pixels:
+        return None
+    return lambda X, rng: mnist_loader.shift_randomly(X, rng, pixels)
 
 
 def report_best(args, net, best):
@@ -1042,9 +1049,9 @@ def argument_parser():
     add("--expand", action="store_true",
         help="train on 250,000 images: each training image and its copies shifted by one "
              "pixel up, down, left and right (chapter 3)")
-    add("--shift", action="store_true",
-        help="each epoch, shift every training image by one pixel in a direction drawn "
-             "at random, or leave it (one of the five copies of --expand, drawn afresh)")
+    add("--shift", type=int, default=0, metavar="PIXELS",
+        help="each epoch, move every training image by up to PIXELS pixels down or up and "
+             "right or left, drawn at random afresh (beyond the book)")
     add("--method", choices=("loop", "matrix"), default="matrix",
         help="backprop one sample at a time (loop) or a mini-batch at once (matrix)")
     add("--seed", type=int, default=0, help="random seed, for a reproducible run")
@@ -1069,6 +1076,9 @@ def check_options(args):
                          f"got --sizes {' '.join(map(str, args.sizes))}")
     if args.dead and args.activation not in ("relu", "leaky_relu"):
         raise ValueError("--dead needs --activation relu or leaky_relu")
+    if not 0 <= args.shift <= 4:
+        raise ValueError(f"--shift must be 0 to 4 pixels (MNIST's digits have a margin of "
+                         f"about 4), got {args.shift}")
     if args.expand and args.shift:
         raise ValueError("choose one of --expand and --shift")
     check_count("--epochs", args.epochs, minimum=1)

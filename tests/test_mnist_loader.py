@@ -157,19 +157,22 @@ def test_expanded_training_data_and_its_labels(monkeypatch):
     np.testing.assert_array_equal(training[4][0][:, 0], X[:, 4])
 
 
-def test_random_shifts_pick_one_of_the_five_copies_of_each_image():
+@pytest.mark.parametrize("pixels", [1, 2])
+def test_random_shifts_move_each_image_to_one_place_in_reach(pixels):
     X = np.random.default_rng(0).random((784, 500))
     before = X.copy()
-    expanded = mnist_loader.expand_images(X)
-    moved = mnist_loader.shift_randomly(X, np.random.default_rng(1))
+    moved = mnist_loader.shift_randomly(X, np.random.default_rng(1), pixels)
     assert moved.shape == X.shape and moved.flags.f_contiguous
-    kinds = []
+    offsets = [(r, c) for r in range(-pixels, pixels + 1) for c in range(-pixels, pixels + 1)]
+    copies = {offset: mnist_loader.shift(X, *offset) for offset in offsets}
+    found = []
     for i in range(500):
-        matches = [k for k in range(5) if np.array_equal(moved[:, i], expanded[:, k * 500 + i])]
+        matches = [o for o in offsets if np.array_equal(moved[:, i], copies[o][:, i])]
         assert len(matches) == 1
-        kinds.append(matches[0])
-    counts = np.bincount(kinds, minlength=5)
-    assert all(counts > 60), counts                 # each of the five, about 100 times
+        found.append(matches[0])
+    counts = [found.count(o) for o in offsets]
+    expected = 500 / len(offsets)
+    assert all(0.4 * expected < count < 1.8 * expected for count in counts), counts
     np.testing.assert_array_equal(X, before)        # X itself is left as it was
 
 

@@ -146,7 +146,8 @@ def test_help_documents_every_option():
     (["--penalty", "l3"], "invalid choice: 'l3'"),
     (["--stop-after", "0"], "--stop-after must be an integer >= 1"),
     (["--anneal", "--halve-eta-after", "5"], "choose one of --anneal and --halve-eta-after"),
-    (["--expand", "--shift"], "choose one of --expand and --shift"),
+    (["--expand", "--shift", "1"], "choose one of --expand and --shift"),
+    (["--shift", "5"], "--shift must be 0 to 4 pixels"),
     (["--lmbda", "1e7"], "--lmbda=10000000.0 is too large for --eta=3.0"),
     (["--sizes", "784", "1000000000", "10"], "choose smaller layers"),
     (["--save", "/nonexistent/net.npz"], "--save: the directory /nonexistent does not exist"),
@@ -189,7 +190,7 @@ def test_a_short_run(data_dir, tmp_path):
 def test_chapter_3_options_reach_training(data_dir):
     result = run("--epochs", "3", "--data", data_dir, "--sizes", "784", "10", "--cost",
                  "cross_entropy", "--eta", "0.5", "--lmbda", "5", "--penalty", "l1", "--mu", "0.5",
-                 "--halve-eta-after", "1", "--stop-after", "2", "--shift", "--seed", "3")
+                 "--halve-eta-after", "1", "--stop-after", "2", "--shift", "1", "--seed", "3")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Epoch 0: ") and ", eta 0.5, " in lines[0]
