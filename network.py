@@ -452,8 +452,8 @@ def sigmoid(z):
     """The sigmoid function, 1 / (1 + exp(-z)), applied elementwise."""
     # The same function written with tanh, because exp(-z) overflows, with
     # a warning, for z below about -709 (-88 in float32), and tanh never
-    # does.  It costs time: without AVX-512, numpy's tanh takes 1.3 to 2.5
-    # times as long as exp at this network's sizes.
+    # does.  It costs time: on a CPU without AVX-512, numpy's tanh took 1.1
+    # to 2.5 times as long as exp on arrays of this network's sizes.
     return 0.5 * np.tanh(0.5 * z) + 0.5
 
 

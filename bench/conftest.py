@@ -4,7 +4,7 @@ under ``pytest --benchmark-only``, and a summary of the ratios after."""
 import pytest
 
 EPOCH = 50000
-NOISY = 0.25          # a row whose rounds spread by more than this share of the median
+NOISY = 0.2           # a row whose rounds' interquartile range exceeds this share of the median
 TIMED = pytest.StashKey[list]()
 
 
@@ -42,7 +42,7 @@ def pytest_terminal_summary(terminalreporter, config):
     def median(b, scale):
         if b is None:
             return f"{'-':>9}"
-        if (b["max"] - b["min"]) > NOISY * b["median"]:
+        if b["iqr"] > NOISY * b["median"]:
             noisy.append(b["name"])
             return f"{b['median'] * scale:8.3f}*"
         return f"{b['median'] * scale:9.3f}"
@@ -94,5 +94,5 @@ def pytest_terminal_summary(terminalreporter, config):
     for dtype, rate in sorted(peak.items()):
         write(f"numpy's large-matmul rate, {dtype}: {rate:.1f} GFLOP/s (the best of its runs)")
     if noisy:
-        write(f"* noisy: the rounds of {len(noisy)} row(s) spread by more than "
-              f"{NOISY:.0%} of their median; take those figures as rough.")
+        write(f"* noisy: the middle half of the rounds of {len(noisy)} row(s) spread over more "
+              f"than {NOISY:.0%} of their median; take those figures as rough.")

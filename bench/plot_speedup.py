@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 
 EPOCH = 50000
 
@@ -66,9 +65,11 @@ def plot(curves, peak_time, dtype, out):
                     label="numpy's peak rate (large matrix product)")
     top.set_xscale("log")
     top.set_yscale("log")
+    if peak_time:
+        top.set_ylim(bottom=peak_time * 1e6 / 20)      # room for the legend below the lines
     top.set_ylabel("time per sample (µs)")
     top.set_title(f"[784, 30, 10], {dtype}: one epoch of SGD, per sample")
-    top.legend()
+    top.legend(loc="lower left", fontsize="small", framealpha=1)
     top.grid(True, which="both", alpha=0.3)
     if "loop" in curves and "matrix" in curves:
         loop, matrix = dict(curves["loop"]), dict(curves["matrix"])
@@ -81,14 +82,13 @@ def plot(curves, peak_time, dtype, out):
     bottom.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     # Written whole or not at all: a temporary file beside it, renamed.
-    folder = os.path.dirname(os.path.abspath(out))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".plot-", suffix=os.path.splitext(out)[1])
-    os.close(fd)
+    tmp = f"{out}.{os.getpid()}.part{os.path.splitext(out)[1]}"
     try:
         fig.savefig(tmp, dpi=90)
         os.replace(tmp, out)
     except BaseException:
-        os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise
 
 
