@@ -186,7 +186,8 @@ def torch_setup(config, samples):
     (each layer's weights and biases as tensors, samples as rows), and
     the same synthetic data.  Returns (torch, params, X, Y, step), where
     step(X, Y) takes one plain SGD step: w -> w - (eta/m) sum nabla_w C_x."""
-    torch = pytest.importorskip("torch", reason="PyTorch is optional: pip install torch")
+    torch = pytest.importorskip("torch", reason="PyTorch is optional: pip install torch",
+                                exc_type=ImportError)
     net = Network(config.sizes, config.activation, config.cost, config.init, seed=0,
                   dtype=config.dtype)
     torch_dtype = {np.float32: torch.float32, np.float64: torch.float64}[net.dtype.type]

@@ -31,7 +31,8 @@ def sweep_json(path):
 
 
 def test_the_figure_is_drawn(tmp_path):
-    pytest.importorskip("matplotlib", reason="matplotlib is optional: pip install matplotlib")
+    pytest.importorskip("matplotlib", reason="matplotlib is optional: pip install matplotlib",
+                        exc_type=ImportError)
     out = tmp_path / "speedup.png"
     result = subprocess.run([sys.executable, str(SCRIPT), str(sweep_json(tmp_path / "s.json")),
                              "--out", str(out)], capture_output=True, text=True)
@@ -41,7 +42,8 @@ def test_the_figure_is_drawn(tmp_path):
 
 
 def test_a_file_without_a_sweep_is_refused(tmp_path):
-    pytest.importorskip("matplotlib", reason="matplotlib is optional: pip install matplotlib")
+    pytest.importorskip("matplotlib", reason="matplotlib is optional: pip install matplotlib",
+                        exc_type=ImportError)
     empty = tmp_path / "empty.json"
     empty.write_text(json.dumps({"benchmarks": []}))
     result = subprocess.run([sys.executable, str(SCRIPT), str(empty)], capture_output=True,

@@ -9,7 +9,8 @@ import pytest
 from bench_training import CONFIGS, ETA, synthetic_data, torch_setup
 from network import Network
 
-pytest.importorskip("torch", reason="PyTorch is optional: pip install torch")
+pytest.importorskip("torch", reason="PyTorch is optional: pip install torch",
+                    exc_type=ImportError)
 
 CASES = [CONFIGS[1]._replace(samples=10),                                 # quadratic, sigmoid
          CONFIGS[-1]._replace(dtype=np.float64, samples=100)]             # log-likelihood, ReLU
