@@ -932,41 +932,43 @@ def main(argv=None):
         signals.append(signum)
         raise KeyboardInterrupt
     previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
-    best = {}
+    progress = {}
     try:
         # No numpy warning reaches the user: what goes wrong is reported.
         with np.errstate(all="ignore"):
-            return train(args, net, best, mnist_loader)
+            return train(args, net, progress, mnist_loader)
     except KeyboardInterrupt:
         signum = signals[0] if signals else signal.SIGINT
         print(f"\n{'Interrupted' if signum == signal.SIGINT else 'Terminated'}: "
-              f"{'training stopped' if 'loaded' in best else 'while loading the data'}.",
+              f"{'training stopped' if 'data' in progress else 'while loading the data'}.",
               flush=True)
-        report_best(args, net, best)
+        report_best(args, net, progress)
         return 128 + signum
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
 
 
-def train(args, net, best, mnist_loader):
-    """Load MNIST, train ``net`` as ``args`` say, keeping in ``best`` the
-    network of the epoch with the best validation accuracy, and report."""
+def train(args, net, progress, mnist_loader):
+    """Load MNIST and train ``net`` as ``args`` say.  In ``progress`` go
+    the sizes of the validation and test data, once loaded ("data"), and
+    the record and network of the epoch with the best validation accuracy
+    so far ("record", "weights", "biases")."""
     try:
         training, validation, test = mnist_loader.load_data_matrices(
             args.data, dtype=net.dtype, expand=args.expand)
     except (mnist_loader.MNISTError, OSError) as e:
         print(f"network.py: {e}", file=sys.stderr)
         return 1
-    best["loaded"] = len(validation[1]), len(test[1])
+    progress["data"] = len(validation[1]), len(test[1])
 
     def keep_best(record):
         # Kept before the epoch's line is printed: Ctrl-C after a line
         # never saves an older epoch.
-        if "record" not in best or record["validation_accuracy"] > \
-                best["record"]["validation_accuracy"]:
-            best.update(record=record, weights=[w.copy() for w in net.weights],
-                        biases=[b.copy() for b in net.biases])
+        if "record" not in progress or record["validation_accuracy"] > \
+                progress["record"]["validation_accuracy"]:
+            progress.update(record=record, weights=[w.copy() for w in net.weights],
+                            biases=[b.copy() for b in net.biases])
         if args.dead:
             return ("  dead units per hidden layer: "
                     + ", ".join(f"{f:.1%}" for f in net.dead_fraction(training[0])))
@@ -978,9 +980,9 @@ def train(args, net, best, mnist_loader):
                 method=args.method, validation_data=validation, on_epoch=keep_best)
     except DivergenceError as e:
         print(f"network.py: {e}", file=sys.stderr)
-        report_best(args, net, best)
+        report_best(args, net, progress)
         return 1
-    return 0 if report_best(args, net, best) else 1
+    return 0 if report_best(args, net, progress) else 1
 
 
 def shifter(mnist_loader, pixels):
@@ -990,30 +992,33 @@ def shifter(mnist_loader, pixels):
     return lambda X, rng: mnist_loader.shift_randomly(X, rng, pixels)
 
 
-def report_best(args, net, best):
+def report_best(args, net, progress):
     """Print the best epoch and, with --save, save its network, with
-    Ctrl-C held back until the file is written.  Return False when the
-    network could not be saved."""
-    if "record" not in best:
+    Ctrl-C held back until the file is written (where the system can hold
+    signals back).  Return False when the network could not be saved."""
+    if "record" not in progress:
         if args.save:
             print(f"No epoch was completed: nothing was saved to {args.save}.", flush=True)
         return True
-    r = best["record"]
-    validation_size, test_size = best["loaded"]
+    r = progress["record"]
+    validation_size, test_size = progress["data"]
     print(f"Best validation accuracy {r['validation_accuracy'] / validation_size:.2%} "
           f"in epoch {r['epoch']}, where the test accuracy is "
           f"{r['accuracy'] / test_size:.2%}", flush=True)
     if not args.save:
         return True
-    net.weights, net.biases = best["weights"], best["biases"]
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    net.weights, net.biases = progress["weights"], progress["biases"]
+    can_hold = hasattr(signal, "pthread_sigmask")              # not on Windows
+    if can_hold:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         net.save(args.save)
     except OSError as e:
         print(f"network.py: could not save the network to {args.save}: {e}", file=sys.stderr)
         return False
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        if can_hold:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
     print(f"Saved the network of epoch {r['epoch']} to {args.save}", flush=True)
     return True
 
