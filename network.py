@@ -661,22 +661,12 @@ def physical_memory():
 def check_sgd(net, training_data, epochs, mini_batch_size, eta, test_data, validation_data,
               lmbda, penalty, mu, stop_after, halve_eta_after, anneal, method):
     """Check the arguments of SGD; return the data as matrices."""
-    check_count("epochs", epochs, minimum=0)
-    check_count("mini_batch_size", mini_batch_size, minimum=1)
-    check_rate("eta", eta, positive=True)
-    check_rate("lmbda", lmbda, positive=False)
-    check_choice("penalty", penalty, ("l2", "l1"))
-    check_rate("mu", mu, positive=False)
-    if mu >= 1:
-        raise ValueError(f"mu must be below 1 (0.9 is usual), got {mu!r}")
+    check_hyperparameters(epochs, mini_batch_size, eta, lmbda, penalty, mu, stop_after,
+                          halve_eta_after, anneal)
     check_choice("method", method, ("loop", "matrix"))
     for name, value in (("stop_after", stop_after), ("halve_eta_after", halve_eta_after)):
-        if value is not None:
-            check_count(name, value, minimum=1)
-            if validation_data is None:
-                raise ValueError(f"{name} watches the validation accuracy: pass validation_data")
-    if anneal and halve_eta_after:
-        raise ValueError("choose one learning-rate schedule: anneal or halve_eta_after")
+        if value is not None and validation_data is None:
+            raise ValueError(f"{name} watches the validation accuracy: pass validation_data")
     X, Y = training_matrices(net, training_data)
     check_decay(eta, lmbda, penalty, X.shape[1])
     if test_data is not None:
@@ -686,13 +676,33 @@ def check_sgd(net, training_data, epochs, mini_batch_size, eta, test_data, valid
     return X, Y, test_data, validation_data
 
 
-def check_decay(eta, lmbda, penalty, n, names=("eta", "lmbda")):
+def check_hyperparameters(epochs, mini_batch_size, eta, lmbda, penalty, mu, stop_after,
+                          halve_eta_after, anneal, option=str):
+    """Check SGD's hyper-parameters.  ``option`` turns a parameter's name
+    into the one to show, such as "--mini-batch-size" for the program."""
+    check_count(option("epochs"), epochs, minimum=0)
+    check_count(option("mini_batch_size"), mini_batch_size, minimum=1)
+    check_rate(option("eta"), eta, positive=True)
+    check_rate(option("lmbda"), lmbda, positive=False)
+    check_choice(option("penalty"), penalty, ("l2", "l1"))
+    check_rate(option("mu"), mu, positive=False)
+    if mu >= 1:
+        raise ValueError(f"{option('mu')} must be below 1 (0.9 is usual), got {mu!r}")
+    for name, value in (("stop_after", stop_after), ("halve_eta_after", halve_eta_after)):
+        if value is not None:
+            check_count(option(name), value, minimum=1)
+    if anneal and halve_eta_after:
+        raise ValueError(f"choose one learning-rate schedule: {option('anneal')} or "
+                         f"{option('halve_eta_after')}")
+
+
+def check_decay(eta, lmbda, penalty, n, option=str):
     """Refuse an L2 term that would make the weights grow without bound:
     w -> (1 - eta lmbda / n) w flips their sign and enlarges them when
     eta lmbda / n >= 2."""
     if penalty == "l2" and eta * lmbda / n >= 2:
-        raise ValueError(f"{names[1]}={lmbda} is too large for {names[0]}={eta} and {n} training "
-                         f"samples: the L2 term would multiply the weights by "
+        raise ValueError(f"{option('lmbda')}={lmbda} is too large for {option('eta')}={eta} "
+                         f"and {n} training samples: the L2 term would multiply the weights by "
                          f"1 - eta lmbda / n = {1 - eta * lmbda / n:.3g} at every step, and they "
                          f"would grow without bound; choose lmbda below {2 * n / eta:.3g}")
 
@@ -1087,21 +1097,12 @@ def check_options(args):
     if args.expand and args.shift:
         raise ValueError("choose one of --expand and --shift")
     check_count("--epochs", args.epochs, minimum=1)
-    check_count("--mini-batch-size", args.mini_batch_size, minimum=1)
     check_count("--seed", args.seed, minimum=0)
-    check_rate("--eta", args.eta, positive=True)
-    check_rate("--lmbda", args.lmbda, positive=False)
-    check_rate("--mu", args.mu, positive=False)
-    if args.mu >= 1:
-        raise ValueError(f"--mu must be below 1 (0.9 is usual), got {args.mu}")
-    for option, value in (("--stop-after", args.stop_after),
-                          ("--halve-eta-after", args.halve_eta_after)):
-        if value is not None:
-            check_count(option, value, minimum=1)
-    if args.anneal and args.halve_eta_after:
-        raise ValueError("choose one of --anneal and --halve-eta-after")
+    check_hyperparameters(args.epochs, args.mini_batch_size, args.eta, args.lmbda, args.penalty,
+                          args.mu, args.stop_after, args.halve_eta_after, args.anneal,
+                          option_name)
     check_decay(args.eta, args.lmbda, args.penalty, 250000 if args.expand else 50000,
-                names=("--eta", "--lmbda"))
+                option_name)
     if args.data is not None and not args.data:
         raise ValueError("--data needs a directory; leave the option out to use "
                          "$MNIST_DATA_DIR or the cache")
@@ -1109,6 +1110,11 @@ def check_options(args):
         check_writable(args.save)
     return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
                    dtype=np.dtype(args.dtype))
+
+
+def option_name(name):
+    """The command-line option of an SGD parameter: mini_batch_size -> --mini-batch-size."""
+    return "--" + name.replace("_", "-")
 
 
 def check_writable(path):

@@ -101,7 +101,8 @@ def test_bad_training_data():
     ((1, 1, 1.0), {"stop_after": 3}, "stop_after watches the validation accuracy"),
     ((1, 1, 1.0), {"halve_eta_after": 0}, "halve_eta_after must be an integer >= 1"),
     ((1, 1, 1.0), {"anneal": True, "halve_eta_after": 2,
-                   "validation_data": [(np.zeros((3, 1)), 0)]}, "choose one learning-rate"),
+                   "validation_data": [(np.zeros((3, 1)), 0)]},
+     "choose one learning-rate schedule: anneal or halve_eta_after"),
 ])
 def test_bad_hyperparameters(args, kwargs, message):
     net = Network([3, 2], seed=0)
