@@ -70,10 +70,12 @@ def pytest_terminal_summary(terminalreporter, config):
         gflops = matrix["extra_info"]["flops"] / matrix["median"] / 1e9
         write(f"{group:44} {median(loop, scale)} {median(matrix, scale)} {median(torch, scale)}"
               f" {ratio(loop, matrix)} {' ' + ratio(torch, matrix)} {gflops:8.1f}"
-              f" {share(gflops, group.split()[-1])}")
+              f" {share(gflops, matrix['extra_info']['dtype'])}")
 
     sweep = sorted({g for g, _ in rows if g.startswith("sweep")},
-                   key=lambda g: (g.split()[-1], int(g.split()[-2][2:])))
+                   key=lambda g: (rows[g, "matrix"]["extra_info"]["dtype"],
+                                  rows[g, "matrix"]["extra_info"]["mini_batch_size"])
+                   if (g, "matrix") in rows else (g, 0))
     if sweep:
         terminalreporter.section("the mini-batch sweep, [784, 30, 10] (medians, s per 50,000)")
         write(f"{'dtype':8} {'mini-batch':>10} {'loop':>9} {'matrix':>9} {'products':>9}"
@@ -82,7 +84,7 @@ def pytest_terminal_summary(terminalreporter, config):
         loop, matrix, products = (rows.get((group, k)) for k in ("loop", "matrix", "products"))
         if matrix is None:
             continue
-        dtype, m = group.split()[-1], group.split()[-2][2:]
+        dtype, m = matrix["extra_info"]["dtype"], matrix["extra_info"]["mini_batch_size"]
         scale = EPOCH / matrix["extra_info"]["samples"]
         gflops = matrix["extra_info"]["flops"] / matrix["median"] / 1e9
         limit = (f"{matrix['extra_info']['flops'] * scale / peak[dtype] / 1e9:10.3f}"
