@@ -6,11 +6,11 @@ Loads the MNIST images of handwritten digits for ``network.py``.
 
 MNIST comes as four files in the IDX format (described on Yann LeCun's
 MNIST page): 60,000 training and 10,000 test images of 28 x 28 grey
-pixels, each with its label, 0 to 9.  This module reads them with numpy,
-gzipped or not, checks each header and each file's SHA-256 against the
-original files, and returns the split the book uses: 50,000 training
-images, 10,000 validation images (the last 10,000 of the training file)
-and 10,000 test images, with pixels scaled to [0, 1].
+pixels, each with its label, 0 to 9.  This module checks each file's
+size and SHA-256 against the original's, reads it with numpy, gzipped or
+not, and returns the split the book uses: 50,000 training images, 10,000
+validation images (the last 10,000 of the training file) and 10,000 test
+images, with pixels scaled to [0, 1].
 
 The files are looked for, in this order:
 
@@ -27,6 +27,7 @@ The module also makes chapter 3's expanded training data: each image
 shifted by one pixel up, down, left and right.
 """
 
+import gzip
 import hashlib
 import http.client
 import os
@@ -34,11 +35,11 @@ import struct
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
-import zlib
 
 import numpy as np
+
+from network import write_atomically
 
 # The original files: SHA-256 and size in bytes, gzipped and unpacked.
 FILES = {
@@ -55,7 +56,7 @@ FILES = {
         "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542,
         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 10008),
 }
-LARGEST = max(raw_size for _, _, _, raw_size in FILES.values())
+TRAINING_IMAGES = 50000         # the rest of the training file are the validation images
 
 # Public mirrors of the original gzipped files, tried in turn.
 MIRRORS = [
@@ -63,11 +64,6 @@ MIRRORS = [
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
     "http://yann.lecun.com/exdb/mnist/",
 ]
-
-IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
-ROWS = COLUMNS = 28
-REPLACE = ("Delete the file, so that it is downloaded again, or replace it with a copy of "
-           "the original.")
 
 
 class MNISTError(Exception):
@@ -78,18 +74,18 @@ def load_data(data_dir=None, mirrors=None):
     """Return (training_data, validation_data, test_data), each a tuple
     (images, labels): images a float32 array of shape (n, 784), one
     image per row, pixels in [0, 1]; labels an int64 array of shape (n,).
-    There are 50,000 training, 10,000 validation and 10,000 test images."""
+    There are 50,000 training, 10,000 validation and 10,000 test images.
+    ``mirrors`` replaces the list of mirrors to download from."""
     mirrors = mirror_list(mirrors)
-    images = {}
+    data = []
     for name in ("train", "t10k"):
-        pixels = load_file(f"{name}-images-idx3-ubyte", data_dir, mirrors)
+        images = load_file(f"{name}-images-idx3-ubyte", data_dir, mirrors)
         labels = load_file(f"{name}-labels-idx1-ubyte", data_dir, mirrors)
-        if len(pixels) != len(labels):
-            raise MNISTError(f"MNIST {name} files disagree: {len(pixels)} images but "
-                             f"{len(labels)} labels")
-        images[name] = (pixels.astype(np.float32) / 255, labels.astype(np.int64))
-    (train_x, train_y), test = images["train"], images["t10k"]
-    return (train_x[:50000], train_y[:50000]), (train_x[50000:], train_y[50000:]), test
+        data.append((images.reshape(len(images), -1).astype(np.float32) / 255,
+                     labels.astype(np.int64)))
+    (images, labels), test = data
+    n = TRAINING_IMAGES
+    return (images[:n], labels[:n]), (images[n:], labels[n:]), test
 
 
 def load_data_wrapper(data_dir=None, mirrors=None, expand=False):
@@ -116,9 +112,6 @@ def load_data_matrices(data_dir=None, mirrors=None, dtype=np.float32, expand=Fal
     is a float dtype.  With ``expand``, the training images are followed
     by their copies shifted by one pixel (``expand_images``): 250,000
     columns.  Validation and test data are never expanded."""
-    if np.dtype(dtype).kind != "f":
-        raise TypeError(f"dtype must be a float dtype such as np.float32, not "
-                        f"{np.dtype(dtype)}: pixels in [0, 1] need one")
     (train_x, train_y), validation, test = load_data(data_dir, mirrors)
     # The transpose of row-per-image arrays: a column-major matrix whose
     # columns (the images) are contiguous in memory, without a copy.
@@ -132,6 +125,7 @@ def load_data_matrices(data_dir=None, mirrors=None, dtype=np.float32, expand=Fal
 
 
 #### Artificially expanding the training data (chapter 3)
+ROWS = COLUMNS = 28
 SHIFTS = {"down": (1, 0), "up": (-1, 0), "right": (0, 1), "left": (0, -1)}
 
 
@@ -189,229 +183,151 @@ def shift_randomly(X, rng, pixels=1):
     return moved
 
 
-#### Reading and checking the files
-def read_idx(path, magic):
-    """Return the contents of the IDX file at ``path``, gzipped or not:
-    an (n, 784) uint8 array of images when ``magic`` is IMAGES_MAGIC, an
-    (n,) uint8 array of labels when it is LABELS_MAGIC.  Raises
-    MNISTError when the file is not such an IDX file, or is cut short."""
-    with open(path, "rb") as f:
-        raw = f.read(LARGEST + 1)
-    return parse_idx(raw, path, magic)
-
-
-def parse_idx(raw, path, magic):
-    """Parse the bytes ``raw`` of the file at ``path``: see ``read_idx``."""
-    if raw[:2] == b"\x1f\x8b":                       # gzip's signature
-        raw = gunzip(raw, path)
-    if len(raw) > LARGEST:
-        raise MNISTError(f"{path}: larger than any MNIST file. {REPLACE}")
-    header = 16 if magic == IMAGES_MAGIC else 8
-    found = int.from_bytes(raw[:4], "big")
-    if len(raw) >= 4 and found != magic:
-        raise MNISTError(f"{path}: magic number {found}, expected {magic}: this is not an "
-                         f"MNIST {'image' if magic == IMAGES_MAGIC else 'label'} file. {REPLACE}")
-    if len(raw) < header:
-        raise MNISTError(f"{path}: too short for an IDX header ({len(raw)} bytes). {REPLACE}")
-    n = struct.unpack(">I", raw[4:8])[0]
-    if magic == IMAGES_MAGIC:
-        rows, columns = struct.unpack(">II", raw[8:16])
-        if (rows, columns) != (ROWS, COLUMNS):
-            raise MNISTError(f"{path}: images of {rows} x {columns} pixels, expected "
-                             f"{ROWS} x {COLUMNS}. {REPLACE}")
-    size = n * ROWS * COLUMNS if magic == IMAGES_MAGIC else n
-    if len(raw) != header + size:
-        raise MNISTError(f"{path}: the header announces {n} items ({header + size} bytes) but "
-                         f"the file holds {len(raw)} bytes: it is "
-                         f"{'truncated' if len(raw) < header + size else 'too long'}. {REPLACE}")
-    data = np.frombuffer(raw, np.uint8, offset=header)
-    if magic == LABELS_MAGIC:
-        if data.size and data.max() > 9:
-            raise MNISTError(f"{path}: a label is {data.max()}, but digits go from 0 to 9. {REPLACE}")
-        return data
-    return data.reshape(n, ROWS * COLUMNS)
-
-
-def gunzip(raw, path):
-    """Decompress gzip data, but never to more than the largest MNIST
-    file: a "decompression bomb" is stopped there."""
-    try:
-        unpacker = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)    # gzip's header and trailer
-        data = unpacker.decompress(raw, LARGEST + 1)
-        if len(data) <= LARGEST and not unpacker.eof:
-            raise EOFError("the gzip stream is cut short")
-    except (zlib.error, EOFError) as e:
-        raise MNISTError(f"{path}: the gzip data is corrupt ({e}). {REPLACE}") from None
-    return data
-
-
+#### Finding, checking and reading the files
 def load_file(name, data_dir=None, mirrors=None):
     """Return the contents of the MNIST file ``name`` (such as
-    "train-images-idx3-ubyte"), as ``read_idx`` gives them.  Its size and
-    SHA-256 are checked before it is unpacked or parsed."""
+    "t10k-labels-idx1-ubyte") as a uint8 array: the images as (n, 28, 28),
+    the labels as (n,).  The file's size and SHA-256 are checked before
+    it is unpacked or read, so that only the original is ever used."""
     path = find_file(name, data_dir, mirrors)
-    gz_sha256, gz_size, raw_sha256, raw_size = FILES[name]
-    sha256, size = (gz_sha256, gz_size) if path.endswith(".gz") else (raw_sha256, raw_size)
-    if os.path.getsize(path) != size:
-        raise MNISTError(f"{path}: {os.path.getsize(path)} bytes, but the original has {size}: "
-                         f"the file is damaged or not the original. {REPLACE}")
-    with open(path, "rb") as f:
-        raw = f.read(size + 1)
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != sha256:
-        raise MNISTError(f"{path}: its SHA-256 is {digest}, but the original's is "
-                         f"{sha256}: the file is damaged or not the original. {REPLACE}")
-    return parse_idx(raw, path, IMAGES_MAGIC if "images" in name else LABELS_MAGIC)
+    gz_sha256, gz_size, sha256, size = FILES[name]
+    if path.endswith(".gz"):
+        sha256, size = gz_sha256, gz_size
+    replace = "Delete it, so that it is downloaded again, or replace it with the original."
+    try:
+        if os.path.getsize(path) != size:
+            raise MNISTError(f"{path} has {os.path.getsize(path)} bytes, but the original has "
+                             f"{size}: the file is damaged or not the original. {replace}")
+        with open(path, "rb") as f:
+            raw = f.read(size + 1)
+    except OSError as e:
+        raise MNISTError(f"cannot read {path}: {e.strerror}") from None
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise MNISTError(f"{path}: its SHA-256 is not the original's: the file is damaged or "
+                         f"not the original. {replace}")
+    if path.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    # IDX: a magic number whose last byte is the number of dimensions, the
+    # size of each dimension, all big-endian 32-bit integers, then the bytes.
+    dimensions = raw[3]
+    shape = struct.unpack(f">{dimensions}I", raw[4:4 + 4 * dimensions])
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * dimensions).reshape(shape)
 
 
 def find_file(name, data_dir=None, mirrors=None):
     """Return the path of the MNIST file ``name``, gzipped or unpacked,
     found in the data directory or the cache, or else downloaded into
-    the cache.  ``load_file`` checks it."""
-    directories = data_directories(data_dir)
+    the cache."""
+    given = data_dir if data_dir is not None else os.environ.get("MNIST_DATA_DIR") or None
+    directories = []
+    if given is not None:
+        try:
+            os.listdir(given)
+        except OSError as e:
+            source = "" if data_dir is not None else " (from $MNIST_DATA_DIR)"
+            raise MNISTError(f"the MNIST data directory {given}{source}: {e.strerror}; give a "
+                             f"directory that holds the MNIST files") from None
+        directories.append(os.fspath(given))
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    cache = os.path.join(home, "neural-network-from-scratch", "mnist")
+    if os.path.isabs(cache):        # not where there is no home: "~" is left as it is
+        directories.append(cache)
     for directory in directories:
         for filename in (name + ".gz", name):
-            path = os.path.join(directory, filename)
-            if os.path.isfile(path):
-                return path
+            if os.path.isfile(os.path.join(directory, filename)):
+                return os.path.join(directory, filename)
+    missing = (f"Put the four MNIST files ({', '.join(f + '.gz' for f in FILES)}) in a "
+               f"directory and pass it with --data DIR or in $MNIST_DATA_DIR. {name}.gz is not "
+               f"in {' or '.join(directories) or 'a data directory'}, and")
+    if not os.path.isabs(cache):
+        raise MNISTError(f"{missing} there is no cache to download it into, for want of a home "
+                         f"directory: set XDG_CACHE_HOME")
     try:
-        return download(name + ".gz", FILES[name][0], directories[-1], mirrors,
-                        size=FILES[name][1])
+        return download(name, cache, mirror_list(mirrors))
     except MNISTError as e:
-        raise MNISTError(
-            f"Put the four MNIST files ({', '.join(f + '.gz' for f in FILES)}) in a directory "
-            f"and pass it with --data DIR or in $MNIST_DATA_DIR. {name}.gz is not in "
-            f"{' or '.join(directories)}, and {e}") from None
-
-
-def data_directories(data_dir=None):
-    """The directories to look in: the given one (or $MNIST_DATA_DIR), then the cache."""
-    data_dir = data_dir or os.environ.get("MNIST_DATA_DIR")
-    if data_dir and not os.path.isdir(data_dir):
-        raise MNISTError(f"the MNIST data directory {data_dir} does not exist")
-    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    cache = os.path.join(cache_home, "neural-network-from-scratch", "mnist")
-    return [os.fspath(data_dir), cache] if data_dir else [cache]
+        raise MNISTError(f"{missing} {e}") from None
 
 
 #### Downloading
 def mirror_list(mirrors=None):
-    """The mirrors to try, in order: ``mirrors``, else $MNIST_MIRRORS (URLs
-    separated by spaces), else MIRRORS; a new list each time."""
+    """The mirrors to try, in order, as a new list: ``mirrors`` (a list, or
+    URLs separated by spaces), else $MNIST_MIRRORS, else MIRRORS."""
     if mirrors is None:
         mirrors = os.environ.get("MNIST_MIRRORS", "").split() or MIRRORS
-    return list(mirrors)
+    return mirrors.split() if isinstance(mirrors, str) else list(mirrors)
 
 
-def download(filename, sha256, directory, mirrors=None, size=None, timeout=30.0,
-             min_bytes=10_000, deadline=900.0, progress=None):
-    """Download ``filename`` into ``directory`` from the first mirror that
-    serves it whole and with the right SHA-256, and return its path.
-
-    ``mirrors`` defaults to ``mirror_list()``.  A list passed in is
-    reordered in place: a mirror that timed out or refused the connection
-    goes to the end, so that the next file asks the others first.  A body
-    longer than ``size`` bytes, if given, is abandoned at once.  A
-    transfer that brings fewer than ``min_bytes`` in any ``timeout``
-    seconds (a stalled or trickling server), or that lasts longer than
-    ``deadline`` seconds, is abandoned.  Progress is shown on ``progress``
-    (standard error by default).  The file appears under its name only
-    once it is complete and checked."""
-    mirrors = mirror_list() if mirrors is None else mirrors
+def download(name, directory, mirrors, timeout=30.0, min_rate=10_000, progress=None):
+    """Download the original gzipped file ``name`` into ``directory`` from
+    the first of the ``mirrors`` that serves it, and return its path.  A
+    mirror that fails goes to the end of the list, which is changed in
+    place, so that it is asked last for the next files.  A transfer is
+    abandoned when no byte comes for ``timeout`` seconds, when after that
+    it averages fewer than ``min_rate`` bytes a second, or when it brings
+    more than the file's size; the file appears under its name only once
+    it is whole and its SHA-256 is right.  Progress is shown on
+    ``progress``, standard error by default."""
     try:
         os.makedirs(directory, exist_ok=True)
-        # Try to create a file there now, to say plainly where it fails.
-        tempfile.TemporaryFile(dir=directory).close()
+        tempfile.TemporaryFile(dir=directory).close()    # can it be written?
     except OSError as e:
         raise MNISTError(f"the cache directory {directory} cannot be written ({e.strerror}); "
                          f"set XDG_CACHE_HOME to choose another cache, or put the files in a "
                          f"directory of your own and pass it with --data DIR") from None
-    path = os.path.join(directory, filename)
+    path = os.path.join(directory, name + ".gz")
     failures = []
     for mirror in list(mirrors):
-        url = mirror.rstrip("/") + "/" + filename
+        url = mirror.rstrip("/") + "/" + name + ".gz"
         try:
-            fetch(url, path, sha256, size, Limits(timeout, min_bytes, deadline),
-                  progress or sys.stderr)
+            write_atomically(path, lambda f: fetch(url, f, FILES[name][:2], timeout, min_rate,
+                                                   progress or sys.stderr))
             return path
-        except (OSError, http.client.HTTPException, MNISTError) as e:
-            reason = e.reason if isinstance(e, urllib.error.URLError) else e
-            failures.append(f"{url}: {reason}")
-            if isinstance(reason, (TimeoutError, ConnectionRefusedError, Stalled)):
-                mirrors.remove(mirror)
-                mirrors.append(mirror)
+        except (OSError, ValueError, http.client.HTTPException, MNISTError) as e:
+            failures.append(f"{url}: {getattr(e, 'reason', e)}")
+            mirrors.remove(mirror)
+            mirrors.append(mirror)
     raise MNISTError("downloading it failed (" + "; ".join(failures or ["no mirrors given"]) + ")")
 
 
-class Stalled(MNISTError):
-    """A transfer made too little progress, or took too long."""
-
-
-class Limits:
-    """How slow a transfer may be before it is abandoned: see ``download``."""
-
-    def __init__(self, timeout, min_bytes, deadline):
-        self.timeout, self.min_bytes = timeout, min_bytes
-        self.end = time.monotonic() + deadline
-        self.window_start, self.window_bytes = time.monotonic(), 0
-
-    def check(self, received):
-        """Take note of ``received`` more bytes; raise Stalled when the
-        transfer is too slow or too long."""
-        now = time.monotonic()
-        if now > self.end:
-            raise Stalled("the download took too long")
-        self.window_bytes += received
-        if now - self.window_start >= self.timeout:
-            if self.window_bytes < self.min_bytes:
-                raise Stalled(f"the server sent {self.window_bytes} bytes in "
-                              f"{now - self.window_start:.0f} s: too slow")
-            self.window_start, self.window_bytes = now, 0
-
-
-def fetch(url, path, sha256, size, limits, progress):
-    """Copy ``url`` to ``path`` through a temporary file beside it, which
-    is renamed to ``path`` only when the download is whole and its
-    SHA-256 is right, and is removed otherwise, even on Ctrl-C."""
-    fd, partial = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".download-")
-    showing = False
+def fetch(url, f, original, timeout, min_rate, progress):
+    """Copy the body at ``url`` into the open file f, and check it against
+    ``original``, the file's SHA-256 and size: see ``download``."""
+    sha256, size = original
+    digest, done, start = hashlib.sha256(), 0, time.monotonic()
     try:
-        digest = hashlib.sha256()
-        done = 0
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=limits.timeout) \
-                as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            if size and total > size:
-                raise MNISTError(f"the server announces {total} bytes, but the file has {size}")
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            # http.client's reading of Content-Length: None if absent or malformed.
+            announced = getattr(response, "length", None)
+            if announced is not None and announced > size:
+                raise MNISTError(f"the server announces {announced} bytes, but the file has "
+                                 f"{size}")
             # read1 returns what has arrived, so that a trickle is seen as one.
             while chunk := response.read1(1 << 16):
                 done += len(chunk)
-                if size and done > size:
+                elapsed = time.monotonic() - start
+                if done > size:
                     raise MNISTError(f"the server sent more than the file's {size} bytes")
-                limits.check(len(chunk))
+                if elapsed > timeout and done < min_rate * elapsed:
+                    raise MNISTError(f"the server sent {done} bytes in {elapsed:.0f} s: "
+                                     f"too slow")
                 f.write(chunk)
                 digest.update(chunk)
-                if total:
-                    showing = True
-                    print(f"\rDownloading {url}: {100 * done // total}% of {total / 1e6:.1f} MB",
-                          end="", file=progress, flush=True)
-            f.flush()
-            os.fsync(f.fileno())
-        if total and done != total:
-            raise MNISTError(f"the transfer stopped after {done} of {total} bytes")
-        if digest.hexdigest() != sha256:
-            raise MNISTError(f"wrong SHA-256 {digest.hexdigest()}: not the original file")
-        os.chmod(partial, 0o666 & ~current_umask())       # mkstemp makes it private: 0600
-        os.replace(partial, path)
-    except BaseException:
-        os.unlink(partial)
-        raise
+                show(progress, f"\rDownloading {url}: {100 * done // size}% of "
+                               f"{size / 1e6:.1f} MB")
     finally:
-        if showing:
-            print(file=progress, flush=True)
+        if done:
+            show(progress, "\n")
+    if done != size:
+        raise MNISTError(f"the transfer stopped after {done} of {size} bytes")
+    if digest.hexdigest() != sha256:
+        raise MNISTError("its SHA-256 is wrong: it is not the original file")
 
 
-def current_umask():
-    mask = os.umask(0o022)         # the only way to read it is to set it
-    os.umask(mask)
-    return mask
+def show(progress, text):
+    """Show the progress of a download, unless the stream cannot take it:
+    a download must not fail for want of a progress line."""
+    try:
+        progress.write(text)
+        progress.flush()
+    except OSError:
+        pass

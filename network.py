@@ -26,45 +26,35 @@ leaves as exercises or asides:
 
 Shapes are the book's: an input ``x`` is a column vector of shape
 (n_in, 1), never a flat (n_in,) array, and a mini-batch ``X`` has shape
-(n_in, m), one sample per column.  Only numpy is needed.
-
-Where the code departs from the book:
+(n_in, m), one sample per column.  Only numpy is needed.  Where the code
+departs from the book:
 
 * ``l`` counts layers from the end in ``backprop``, as in the book's
   code (l = 1 is the output layer), not from the input as in chapter 2.
 * BP2 uses the hidden layers' activation; the output layer's belongs to
   the cost and is in BP1 (``output_error``).
-* The regularisation term of ``total_cost`` is divided by n, the size of
-  the training set, on any data, as in the update rule; network2 divides
-  by the size of the data being evaluated.
-* ``lmbda`` and the other options of ``SGD`` are keyword-only, and
-  ``SGD`` returns a history, one record per epoch, instead of network2's
-  four monitor lists.
-* The training data is shuffled by a permutation of its indices, drawn
-  from the network's own random generator, not by random.shuffle.
+* ``total_cost`` divides the regularisation term by n, the size of the
+  training set, as the update rule does; network2 divides by the size
+  of the data being evaluated.
+* ``SGD`` returns a history, one record per epoch, and shuffles with the
+  network's own random generator, so that a seed makes a run
+  reproducible; ``save`` writes numpy arrays where network2 writes JSON.
 
-The lesson comes first: the ``Network`` class, the costs, then the
-activation functions.  A banner marks where it ends; below it are the
-checks of arguments, the conversion of data, saving and loading, and the
-program.  On speed: the outer products of the per-sample ``backprop``
-use np.dot, as in the book, because for an (n, 1) x (1, n_in) product it
-is several times faster than the @ operator.
-
-Run ``python network.py`` to watch the network learn MNIST's handwritten
-digits; ``python network.py --help`` lists the options.
+The lesson comes first: the ``Network`` class, chapter 3's learning-rate
+rules, the costs and the activation functions.  Below the banner that
+ends it are the checks of the data and the program: ``python network.py``
+watches the network learn MNIST's digits (``--help`` lists the options).
 """
 
-import argparse
 import os
 import signal
 import sys
-import tempfile
 import time
 import zipfile
 
 if __name__ == "__main__":
-    # Until main() takes over, Ctrl-C (while numpy loads, say) ends the
-    # program quietly with the usual status, 130, instead of a traceback.
+    # Ctrl-C before the program has started (while numpy loads, say) ends
+    # it quietly with the usual status, 130, instead of a traceback.
     signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
 
 import numpy as np
@@ -89,7 +79,17 @@ class Network:
         that draws the starting weights and shuffles the training data.
         ``dtype`` is np.float64 (exact enough for gradient checks) or
         np.float32 (faster, the more so the larger the network)."""
-        self.sizes, self.dtype = check_network(sizes, activation, cost, init, seed, dtype)
+        if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+            raise ValueError(f"sizes must list at least two positive integers, such as "
+                             f"[784, 30, 10]; got {sizes!r}")
+        for what, name, choices in (("activation", activation, ACTIVATIONS),
+                                    ("cost", cost, COSTS), ("init", init, INITS)):
+            if name not in choices:
+                raise ValueError(f"unknown {what} {name!r}; choose one of: {', '.join(choices)}")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be np.float32 or np.float64, not {self.dtype}")
+        self.sizes = [int(s) for s in sizes]
         self.num_layers = len(sizes)
         self.activation, self.init = activation, init
         self.cost = COSTS[cost]
@@ -110,14 +110,14 @@ class Network:
         """Return the output of the network for the input ``a``: a column
         of shape (n_in, 1), or a matrix of shape (n_in, m) whose m columns
         are inputs, giving m output columns."""
-        check_matrix(a, self.sizes[0], "a")
+        check_shape(a, (self.sizes[0], None), "a")
         for b, w, sigma in zip(self.biases, self.weights, self.sigmas):
             a = sigma(np.dot(w, a) + b)
         return a
 
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
-            lmbda=0.0, penalty="l2", mu=0.0, stop_after=None, halve_eta_after=None,
-            anneal=False, transform=None, method="matrix", validation_data=None,
+            validation_data=None, lmbda=0.0, penalty="l2", mu=0.0, stop_after=None,
+            halve_eta_after=None, anneal=False, transform=None, method="matrix",
             on_epoch=None):
         """Train the network with mini-batch stochastic gradient descent.
         ``training_data`` is a list of tuples (x, y), x an input column and
@@ -127,54 +127,73 @@ class Network:
         "l1", and ``mu`` the momentum coefficient.  ``method`` is "loop",
         the book's backprop one sample at a time, or "matrix", one
         ``backprop_batch`` per mini-batch: from the same seed both make the
-        same training run.
-
-        After each epoch the network is evaluated on ``test_data`` and
-        ``validation_data`` (lists of (x, label), or pairs (X, labels)) if
-        given, and a line is printed.  Chapter 3's rules use the validation
-        accuracy: ``stop_after=n`` ends training after n epochs in a row
-        without a new best; ``halve_eta_after=n`` halves eta after n such
-        epochs and ends training once eta has fallen to 1/128 of its start.
-        ``anneal=True`` lowers eta linearly to zero over the epochs instead.
+        same training run.  ``stop_after``, ``halve_eta_after`` and
+        ``anneal`` are chapter 3's rules (see ``learning_rate``).
         ``transform(X, rng)``, if given, makes each epoch's training inputs
         from X (such as mnist_loader.shift_randomly).
 
-        Returns the history, one record per epoch (see ``epoch_record``);
-        the last record's "stop" says why training ended.  ``on_epoch``,
-        if given, is called with each record before the epoch's line is
-        printed, and a string it returns is printed below the line."""
-        X, Y, test_data, validation_data = check_sgd(
-            self, training_data, epochs, mini_batch_size, eta, test_data, validation_data,
-            lmbda, penalty, mu, stop_after, halve_eta_after, anneal, method)
+        After each epoch the network is evaluated on ``test_data`` and
+        ``validation_data`` (lists of (x, label), or pairs (X, labels)), if
+        given, and a line is printed.  Returns the history, a dict per
+        epoch: its "epoch", "seconds" of training, "eta", "accuracy" and
+        "cost" on the test data, "validation_accuracy", and "stop", None or
+        why training stopped early.  ``on_epoch``, if given, is called with
+        each record before its line is printed; a string it returns is
+        printed below the line."""
+        X, Y = as_matrices(training_data, self, "training_data")
+        test_data = as_matrices(test_data, self, "test_data", labelled=True)
+        validation_data = as_matrices(validation_data, self, "validation_data", labelled=True)
+        if (stop_after or halve_eta_after) and validation_data is None:
+            raise ValueError("stop_after and halve_eta_after watch the validation accuracy: "
+                             "pass validation_data")
+        if penalty not in ("l2", "l1") or method not in ("loop", "matrix"):
+            raise ValueError(f"penalty is 'l2' or 'l1' and method 'loop' or 'matrix', "
+                             f"not {penalty!r} and {method!r}")
         n = X.shape[1]
-        schedule = Schedule(eta, epochs, stop_after, halve_eta_after, anneal)
-        self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]
-        history = []
+        check_l2(eta, lmbda, n, penalty)
+        history, eta_j = [], eta
         for j in range(epochs):
-            eta = schedule.eta
             start = time.perf_counter()
             X_j = X if transform is None else transform(X, self.rng)
             if method == "loop":
                 # The book's list of samples: views of the columns, not copies.
                 samples = [(X_j[:, i:i + 1], Y[:, i:i + 1]) for i in range(n)]
             order = self.rng.permutation(n)
-            # A diverging run overflows; epoch_record reports that once,
-            # with advice, instead of numpy warning at every step.
+            # A diverging run overflows: that is reported once, with advice,
+            # instead of numpy warning at every step.
             with np.errstate(over="ignore", invalid="ignore"):
                 for k in range(0, n, mini_batch_size):
                     batch = order[k:k + mini_batch_size]
                     if method == "matrix":
-                        self.update_mini_batch_matrix(X_j[:, batch], Y[:, batch], eta,
+                        self.update_mini_batch_matrix(X_j[:, batch], Y[:, batch], eta_j,
                                                       lmbda, n, penalty, mu)
                     else:
-                        self.update_mini_batch([samples[i] for i in batch], eta,
+                        self.update_mini_batch([samples[i] for i in batch], eta_j,
                                                lmbda, n, penalty, mu)
-            record = epoch_record(self, j, time.perf_counter() - start, eta,
-                                  test_data, validation_data, lmbda, penalty, n)
-            record["stop"] = schedule.step(j, record["validation_accuracy"])
+                seconds = time.perf_counter() - start
+                if not all(np.isfinite(p).all() for p in self.weights + self.biases):
+                    raise DivergenceError(
+                        f"training diverged in epoch {j}: the weights are no longer finite. "
+                        f"Try a smaller learning rate than eta={eta_j}"
+                        + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
+                record = {"epoch": j, "seconds": seconds, "eta": eta_j,
+                          "accuracy": test_data and self.evaluate(test_data),
+                          "cost": test_data and self.total_cost(test_data, lmbda, n, penalty),
+                          "validation_accuracy": validation_data
+                          and self.evaluate(validation_data)}
             history.append(record)
-            note = on_epoch(record) if on_epoch is not None else None
-            print_epoch(record, test_data, validation_data, schedule, note)
+            eta_j, record["stop"] = learning_rate(eta, history, epochs, stop_after,
+                                                  halve_eta_after, anneal)
+            note = on_epoch(record) if on_epoch else None
+            print(f"Epoch {j}"
+                  + (f": {record['accuracy']} / {len(test_data[1])}" if test_data else " complete")
+                  + (f", validation {record['validation_accuracy']} / {len(validation_data[1])}"
+                     if validation_data else "")
+                  + (f", eta {record['eta']:.4g}" if halve_eta_after or anneal else "")
+                  + f", {seconds:.2f} s", flush=True)
+            for line in (note, record["stop"]):
+                if line:
+                    print(line, flush=True)
             if record["stop"]:
                 break
         return history
@@ -236,8 +255,8 @@ class Network:
         for the single sample (x, y): x of shape (n_in, 1), y of shape
         (n_out, 1).  nabla_b and nabla_w are layer-by-layer lists of
         arrays shaped like self.biases and self.weights."""
-        check_matrix(x, self.sizes[0], "x", columns=1)
-        check_matrix(y, self.sizes[-1], "y", columns=1)
+        check_shape(x, (self.sizes[0], 1), "x")
+        check_shape(y, (self.sizes[-1], 1), "y")
         nabla_b = [None] * len(self.biases)
         nabla_w = [None] * len(self.weights)
         # feedforward, keeping every layer's z and activation
@@ -268,8 +287,8 @@ class Network:
         sample, and the biases broadcast across the columns.  Only BP3
         changes: it sums delta over the columns.  BP4's product now sums
         the m outer products, one per sample, in one multiplication."""
-        check_matrix(X, self.sizes[0], "X")
-        check_matrix(Y, self.sizes[-1], "Y", columns=X.shape[1])
+        check_shape(X, (self.sizes[0], None), "X")
+        check_shape(Y, (self.sizes[-1], X.shape[1]), "Y")
         nabla_b = [None] * len(self.biases)
         nabla_w = [None] * len(self.weights)
         # feedforward, keeping every layer's z and activation
@@ -307,7 +326,7 @@ class Network:
         the right label; the network's answer is the index of its most
         active output neuron.  ``test_data`` is a list of (x, label) or a
         pair (X, labels)."""
-        X, labels = labelled_matrices(self, test_data, "test_data")
+        X, labels = as_matrices(test_data, self, "test_data", labelled=True)
         return int(np.sum(np.argmax(self.feedforward(X), axis=0) == labels))
 
     def total_cost(self, data, lmbda=0.0, n=None, penalty="l2"):
@@ -315,7 +334,7 @@ class Network:
         a pair (X, labels)), plus the regularisation term, where n is the
         size of the training set (by default, of ``data``):
             L2: (lmbda / 2n) sum w^2        L1: (lmbda / n) sum |w|"""
-        X, labels = labelled_matrices(self, data, "data")
+        X, labels = as_matrices(data, self, "data", labelled=True)
         m = X.shape[1]
         Y = np.zeros((self.sizes[-1], m), self.dtype)
         Y[labels, np.arange(m)] = 1
@@ -326,18 +345,17 @@ class Network:
             cost += (lmbda / (n or m)) * sum(np.sum(np.abs(w)) for w in self.weights)
         return float(cost)
 
-    def dead_fraction(self, data):
+    def dead_fraction(self, X):
         """Return, for each hidden layer, the fraction of its units that
-        are dead on ``data`` (a list of (x, y) or (x, label) pairs, or a
-        matrix X of inputs): units whose weighted input z is <= 0 for
-        every input.  A dead ReLU outputs 0 and has gradient 0 for all of
-        them, so gradient descent can never revive it.  A Leaky ReLU unit
-        in that state still passes a small gradient, so it can recover."""
+        are dead on the inputs that are the columns of X: units whose
+        weighted input z is <= 0 for every input.  A dead ReLU outputs 0
+        and has gradient 0 for all of them, so gradient descent can never
+        revive it.  A Leaky ReLU unit in that state still passes a small
+        gradient, so it can recover."""
         if self.activation not in ("relu", "leaky_relu"):
             raise ValueError(f"dead units are a ReLU notion; this network's "
                              f"hidden layers are {self.activation}")
-        X = data if isinstance(data, np.ndarray) else input_matrix(data, self.sizes[0], "data")
-        check_matrix(X, self.sizes[0], "data")
+        check_shape(X, (self.sizes[0], None), "X")
         fractions = []
         a = X
         for b, w in zip(self.biases[:-1], self.weights[:-1]):
@@ -347,24 +365,75 @@ class Network:
         return fractions
 
     def save(self, path):
-        """Save the network to ``path`` as a .npz file, written whole or
-        not at all: a temporary file, renamed into place."""
-        arrays = {"sizes": np.array(self.sizes), "activation": np.array(self.activation),
-                  "cost": np.array(self.cost.name), "init": np.array(self.init)}
+        """Save the network to ``path`` as a .npz file of numpy arrays: its
+        sizes, the names of its activation, cost and initialisation, and
+        its weights and biases.  The file is written whole or not at all."""
+        arrays = {"sizes": self.sizes, "activation": self.activation,
+                  "cost": self.cost.name, "init": self.init}
         arrays.update({f"w{i}": w for i, w in enumerate(self.weights)})
         arrays.update({f"b{i}": b for i, b in enumerate(self.biases)})
         write_atomically(path, lambda f: np.savez(f, **arrays))
 
     @classmethod
     def load(cls, path, seed=None):
-        """Return the network saved by ``save`` at ``path``.  ``seed``
-        seeds the new network's random generator for further training.
-        A file that is not such a network raises ValueError."""
-        check_seed(seed)
-        names, weights, biases = read_network(path)
-        net = cls(*names, seed=seed, dtype=weights[0].dtype)
+        """Return the network that ``save`` wrote to ``path``; ``seed``
+        seeds its random generator for further training.  Only numpy
+        arrays are read, never a pickle, and a file that is not a saved
+        network raises ValueError."""
+        if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
+            raise ValueError(f"{path} is not a network saved by Network.save: "
+                             f"it is not a .npz file")
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                sizes = saved["sizes"].tolist()
+                names = [str(saved[key]) for key in ("activation", "cost", "init")]
+                weights = [saved[f"w{i}"] for i in range(len(sizes) - 1)]
+                biases = [saved[f"b{i}"] for i in range(len(sizes) - 1)]
+            shapes = ([(y, x) for x, y in zip(sizes[:-1], sizes[1:])]
+                      + [(y, 1) for y in sizes[1:]])
+            if [p.shape for p in weights + biases] != shapes:
+                raise ValueError("its weights and biases do not have the shapes its sizes give")
+            if len({p.dtype for p in weights + biases}) > 1:
+                raise ValueError("its weights and biases differ in dtype")
+            if not all(np.isfinite(p).all() for p in weights + biases):
+                raise ValueError("it holds NaN or infinite weights")
+            net = cls(sizes, *names, dtype=weights[0].dtype)
+        except (ValueError, TypeError, KeyError, EOFError, MemoryError,
+                zipfile.BadZipFile) as e:
+            raise ValueError(f"{path} is not a network saved by Network.save: {e}") from None
         net.weights, net.biases = weights, biases
+        net.rng = np.random.default_rng(seed)
         return net
+
+
+def learning_rate(eta, history, epochs, stop_after=None, halve_eta_after=None, anneal=False):
+    """Chapter 3's rules for the learning rate, applied to the records of
+    the epochs so far.  Return the learning rate of the next epoch, and
+    None or why training stops early:
+    * ``stop_after``: stop after that many epochs in a row without a new
+      best validation accuracy (early stopping);
+    * ``halve_eta_after``: halve eta after that many epochs without a new
+      best, counted again after each halving, and stop once eta has
+      fallen to 1/128 of its start (the book's exercise);
+    * ``anneal``: lower eta linearly from its start to zero over the
+      ``epochs``."""
+    scores = [record["validation_accuracy"] for record in history]
+    # The epochs since the best validation accuracy, and those run at the current eta.
+    since_best = len(history) - 1 - scores.index(max(scores)) if scores[-1] is not None else 0
+    current = history[-1]["eta"]
+    since_change = next((k for k, r in enumerate(reversed(history)) if r["eta"] != current),
+                        len(history))
+    if len(history) == epochs:
+        return current, None
+    if stop_after and since_best >= stop_after:
+        return current, f"Stopped early: no better validation accuracy in {stop_after} epochs"
+    if halve_eta_after and min(since_best, since_change) >= halve_eta_after:
+        current /= 2
+        if current <= eta / 128:
+            return current, "Stopped: eta has been halved down to 1/128 of its start"
+    if anneal:
+        current = eta * (1 - len(history) / epochs)
+    return current, None
 
 
 #### The costs: each with its output activation and its output error, BP1
@@ -520,620 +589,305 @@ INITS = {
 
 
 ###########################################################################
-#### The lesson ends here.  Below: the learning-rate schedule, the record
-#### of each epoch, checks of arguments, conversion of data, saving and
-#### loading, and the program.
+#### The lesson ends here.  Below: the checks of the data that the
+#### lesson's methods take, writing a file whole, and the program.
 ###########################################################################
 
 class DivergenceError(ArithmeticError):
     """Training diverged: the weights are no longer finite numbers."""
 
 
-class Schedule:
-    """The learning rate of each epoch, and when to stop, by chapter 3's
-    rules, from the validation accuracy after each epoch."""
-
-    def __init__(self, eta, epochs, stop_after, halve_eta_after, anneal):
-        self.eta = self.start = eta
-        self.epochs, self.stop_after = epochs, stop_after
-        self.halve_eta_after, self.anneal = halve_eta_after, anneal
-        self.varies = bool(halve_eta_after or anneal)
-        self.best = None
-        self.since_best = 0         # epochs without a new best validation accuracy
-        self.since_change = 0       # the same, counted again after each halving
-
-    def step(self, epoch, validation_accuracy):
-        """Take note of the epoch's validation accuracy and set ``eta`` for
-        the next epoch.  Return why training ends now, or None."""
-        if validation_accuracy is not None and (self.best is None
-                                                or validation_accuracy > self.best):
-            self.best, self.since_best, self.since_change = validation_accuracy, 0, 0
-        else:
-            self.since_best += 1
-            self.since_change += 1
-        if epoch + 1 == self.epochs:
-            return "epochs done"
-        if self.stop_after and self.since_best >= self.stop_after:
-            return "early stop"
-        if self.halve_eta_after and self.since_change >= self.halve_eta_after:
-            self.eta /= 2
-            self.since_change = 0
-            if self.eta <= self.start / 128:
-                return "end of schedule"
-        if self.anneal:
-            self.eta = self.start * (1 - (epoch + 1) / self.epochs)
+def as_matrices(data, net, name, labelled=False):
+    """Return ``data`` as a pair (X, Y) whose columns are the samples: X
+    the inputs, in the network's dtype, and Y the desired outputs or, if
+    ``labelled``, a 1-D array of the labels.  ``data`` is the book's list
+    of tuples (x, y) or (x, label), or already such a pair of arrays; or
+    None, which is returned as it is."""
+    if data is None:
         return None
-
-    def explain(self, stop):
-        """A line saying why training ended early, or None."""
-        if stop == "early stop":
-            return f"Stopped early: no better validation accuracy in {self.stop_after} epochs"
-        if stop == "end of schedule":
-            return "Stopped: eta has been halved down to 1/128 of its start"
-        return None
-
-
-def epoch_record(net, epoch, seconds, eta, test_data, validation_data, lmbda, penalty, n):
-    """Check that the weights are still finite and return the record of
-    an epoch: a dict with keys "epoch", "seconds" (of training, without
-    evaluation), "eta" (the learning rate the epoch used), "accuracy" and
-    "cost" (on test_data) and "validation_accuracy", the last three None
-    where there is no such data.  SGD adds "stop": None, or why training
-    ended after this epoch: "epochs done", "early stop" or "end of
-    schedule"."""
-    if not all(np.isfinite(p).all() for p in net.weights + net.biases):
-        raise DivergenceError(f"training diverged in epoch {epoch}: the weights are no "
-                              f"longer finite. {divergence_advice(eta, lmbda)}")
-    record = {"epoch": epoch, "seconds": seconds, "eta": eta, "accuracy": None,
-              "cost": None, "validation_accuracy": None}
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if test_data is not None:
-            record["accuracy"] = net.evaluate(test_data)
-            record["cost"] = net.total_cost(test_data, lmbda, n, penalty)
-        if validation_data is not None:
-            record["validation_accuracy"] = net.evaluate(validation_data)
-    return record
-
-
-def divergence_advice(eta, lmbda):
-    """What to change when training diverged."""
-    return (f"Try a smaller learning rate than eta={eta}"
-            + (f", or a smaller lmbda than {lmbda}" if lmbda else "") + ".")
-
-
-def print_epoch(record, test_data, validation_data, schedule, note):
-    """Print the line of an epoch, in the book's words, then ``note``
-    and, when training ends early, why."""
-    line = f"Epoch {record['epoch']}"
-    if test_data is not None:
-        line += f": {record['accuracy']} / {len(test_data[1])}"
-    else:
-        line += " complete"
-    if validation_data is not None:
-        line += f", validation {record['validation_accuracy']} / {len(validation_data[1])}"
-    if schedule.varies:
-        line += f", eta {record['eta']:.4g}"
-    print(f"{line}, {record['seconds']:.2f} s", flush=True)
-    for extra in (note, schedule.explain(record["stop"])):
-        if extra:
-            print(extra, flush=True)
-
-
-#### Checks of arguments, each raising an error that says what was expected
-def check_network(sizes, activation, cost, init, seed, dtype):
-    """Check the arguments of Network(); return the sizes as ints and the dtype."""
-    if (not isinstance(sizes, (list, tuple)) or len(sizes) < 2
-            or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
-                       for s in sizes)):
-        raise ValueError(f"sizes must be a list of at least two positive integers, "
-                         f"such as [784, 30, 10]; got {sizes!r}")
-    sizes = [int(s) for s in sizes]
-    check_choice("activation", activation, ACTIVATIONS)
-    check_choice("cost", cost, COSTS)
-    check_choice("init", init, INITS)
-    check_seed(seed)
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        dtype = None
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be np.float32 or np.float64, not {dtype}")
-    # Refuse before allocating: weights, biases, their velocities and
-    # gradients take about three times the parameters' bytes.
-    needed = 3 * sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])) \
-        * dtype.itemsize
-    memory = physical_memory()
-    if memory and needed > memory:
-        raise ValueError(f"sizes {sizes} need about {needed / 1e9:,.1f} GB for the weights, their "
-                         f"gradients and velocities, more than this machine's "
-                         f"{memory / 1e9:,.1f} GB; choose smaller layers")
-    return sizes, dtype
-
-
-def physical_memory():
-    """The machine's memory in bytes, or None where the system does not say."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def check_sgd(net, training_data, epochs, mini_batch_size, eta, test_data, validation_data,
-              lmbda, penalty, mu, stop_after, halve_eta_after, anneal, method):
-    """Check the arguments of SGD; return the data as matrices."""
-    check_hyperparameters(epochs, mini_batch_size, eta, lmbda, penalty, mu, stop_after,
-                          halve_eta_after, anneal)
-    check_choice("method", method, ("loop", "matrix"))
-    for name, value in (("stop_after", stop_after), ("halve_eta_after", halve_eta_after)):
-        if value is not None and validation_data is None:
-            raise ValueError(f"{name} watches the validation accuracy: pass validation_data")
-    X, Y = training_matrices(net, training_data)
-    check_decay(eta, lmbda, penalty, X.shape[1])
-    if test_data is not None:
-        test_data = labelled_matrices(net, test_data, "test_data")
-    if validation_data is not None:
-        validation_data = labelled_matrices(net, validation_data, "validation_data")
-    return X, Y, test_data, validation_data
-
-
-def check_hyperparameters(epochs, mini_batch_size, eta, lmbda, penalty, mu, stop_after,
-                          halve_eta_after, anneal, option=str):
-    """Check SGD's hyper-parameters.  ``option`` turns a parameter's name
-    into the one to show, such as "--mini-batch-size" for the program."""
-    check_count(option("epochs"), epochs, minimum=0)
-    check_count(option("mini_batch_size"), mini_batch_size, minimum=1)
-    check_rate(option("eta"), eta, positive=True)
-    check_rate(option("lmbda"), lmbda, positive=False)
-    check_choice(option("penalty"), penalty, ("l2", "l1"))
-    check_rate(option("mu"), mu, positive=False)
-    if mu >= 1:
-        raise ValueError(f"{option('mu')} must be below 1 (0.9 is usual), got {mu!r}")
-    for name, value in (("stop_after", stop_after), ("halve_eta_after", halve_eta_after)):
-        if value is not None:
-            check_count(option(name), value, minimum=1)
-    if anneal and halve_eta_after:
-        raise ValueError(f"choose one learning-rate schedule: {option('anneal')} or "
-                         f"{option('halve_eta_after')}")
-
-
-def check_decay(eta, lmbda, penalty, n, option=str):
-    """Refuse an L2 term that would make the weights grow without bound:
-    w -> (1 - eta lmbda / n) w flips their sign and enlarges them when
-    eta lmbda / n >= 2."""
-    if penalty == "l2" and eta * lmbda / n >= 2:
-        raise ValueError(f"{option('lmbda')}={lmbda} is too large for {option('eta')}={eta} "
-                         f"and {n} training samples: the L2 term would multiply the weights by "
-                         f"1 - eta lmbda / n = {1 - eta * lmbda / n:.3g} at every step, and they "
-                         f"would grow without bound; choose lmbda below {2 * n / eta:.3g}")
-
-
-def check_choice(what, name, choices):
-    if not isinstance(name, str) or name not in choices:
-        raise ValueError(f"unknown {what} {name!r}; choose one of: {', '.join(choices)}")
-    return name
-
-
-def check_count(what, value, minimum):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
-
-
-def check_seed(seed):
-    if seed is not None:
-        check_count("seed", seed, minimum=0)
-
-
-def check_rate(what, value, positive):
-    if (isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer))
-            or not np.isfinite(value) or value < 0 or (positive and value == 0)):
-        raise ValueError(f"{what} must be a finite number {'>' if positive else '>='} 0, "
-                         f"got {value!r}")
-
-
-def check_matrix(a, rows, name, columns=None):
-    """Check that ``a`` is a 2-D array with ``rows`` rows (and ``columns``
-    columns, if given)."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array, not {type(a).__name__}")
-    if a.ndim == 1 and a.shape[0] == rows:
-        raise ValueError(f"{name} has shape {a.shape}, a flat vector; the network takes "
-                         f"columns of shape ({rows}, 1): reshape it with .reshape(-1, 1)")
-    if a.ndim != 2 or a.shape[0] != rows or (columns is not None and a.shape[1] != columns):
-        expected = f"({rows}, {columns if columns is not None else 'm'})"
-        raise ValueError(f"{name} has shape {a.shape}; expected {expected}")
-
-
-#### Converting the data to matrices, once, before training
-def training_matrices(net, data):
-    """Return training data as a pair of matrices (X, Y), checked, in
-    the network's dtype.  ``data`` is a list of (x, y) or already a
-    pair (X, Y)."""
-    if is_matrix_pair(data):
-        X, Y = data
-    else:
-        X = input_matrix(data, net.sizes[0], "training_data")
-        Y = stack_columns([y for _, y in data], net.sizes[-1], "y in training_data")
-    check_matrix(X, net.sizes[0], "X of training_data")
-    check_matrix(Y, net.sizes[-1], "Y of training_data", columns=X.shape[1])
-    return as_data(X, net.dtype, "training_data"), as_data(Y, net.dtype, "training_data")
-
-
-def labelled_matrices(net, data, name):
-    """Return labelled data as (X, labels): inputs as columns, labels
-    as a 1-D integer array.  ``data`` is a list of (x, label) or a
-    pair (X, labels); a one-hot column serves as a label too."""
-    if is_matrix_pair(data):
-        X, labels = data
-        labels = np.asarray(labels)
-    else:
-        X = input_matrix(data, net.sizes[0], name)
-        labels = np.array([np.argmax(y) if np.ndim(y) else y for _, y in data])
-    check_matrix(X, net.sizes[0], f"X of {name}")
-    if labels.ndim == 2:
-        labels = np.argmax(labels, axis=0)
-    if labels.shape != (X.shape[1],) or labels.dtype.kind not in "iu":
-        raise ValueError(f"{name}: expected {X.shape[1]} integer labels, got an array "
-                         f"of shape {labels.shape} and dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= net.sizes[-1]):
-        raise ValueError(f"{name}: labels must lie in 0..{net.sizes[-1] - 1}")
-    return as_data(X, net.dtype, name), labels
-
-
-def input_matrix(data, rows, name):
-    """Stack the inputs x of a list of (x, y) into a matrix, one column each."""
-    if not isinstance(data, (list, tuple)):
-        raise TypeError(
-            f"{name} must be a list of (x, y) tuples or a pair of matrices (X, Y), "
-            f"not {type(data).__name__}"
-            + (": in Python 3 zip() gives an iterator, so pass list(zip(...))"
-               if isinstance(data, zip) else ""))
-    if not data:
+    if isinstance(data, list):
+        if not data:
+            raise ValueError(f"{name} is empty")
+        for x, y in data:
+            check_shape(x, (net.sizes[0], 1), f"x in {name}")
+            if not labelled:
+                check_shape(y, (net.sizes[-1], 1), f"y in {name}")
+        xs, ys = zip(*data)
+        data = np.hstack(xs), np.array(ys) if labelled else np.hstack(ys)
+    if not (isinstance(data, tuple) and len(data) == 2):
+        raise TypeError(f"{name} must be a list of (x, y) tuples or a pair of matrices (X, Y)"
+                        + (", but zip() gives an iterator in Python 3: pass list(zip(...))"
+                           if isinstance(data, zip) else f", not {type(data).__name__}"))
+    X, Y = data
+    check_shape(X, (net.sizes[0], None), f"X of {name}")
+    if np.shape(X)[1] == 0:
         raise ValueError(f"{name} is empty")
-    if not all(isinstance(s, tuple) and len(s) == 2 for s in data):
-        raise TypeError(f"{name} must hold (x, y) tuples")
-    return stack_columns([x for x, _ in data], rows, f"x in {name}")
-
-
-def as_data(A, dtype, name):
-    """Return A in the given dtype, refusing NaN and infinity."""
     # Column-major (Fortran) order keeps each sample's column contiguous
     # in memory, so that gathering a mini-batch's columns is a fast copy
     # of whole blocks, and a column viewed as a vector needs no copy.
-    A = np.asfortranarray(A, dtype=dtype)
-    if not np.isfinite(A).all():
+    X = np.asfortranarray(X, net.dtype)
+    if not np.isfinite(X).all():
         raise ValueError(f"{name} contains NaN or infinite values; clean the data first")
-    return A
+    if not labelled:
+        check_shape(Y, (net.sizes[-1], X.shape[1]), f"Y of {name}")
+        return X, np.asfortranarray(Y, net.dtype)
+    Y = np.asarray(Y)
+    if not (Y.shape == X.shape[1:] and Y.dtype.kind in "iu"
+            and 0 <= Y.min() <= Y.max() < net.sizes[-1]):
+        raise ValueError(f"{name}: expected {X.shape[1]} integer labels from 0 to "
+                         f"{net.sizes[-1] - 1}, got an array of shape {Y.shape}, {Y.dtype}")
+    return X, Y
 
 
-def stack_columns(vectors, rows, name):
-    """Stack a list of (rows, 1) columns into one (rows, n) matrix."""
-    for v in vectors:
-        check_matrix(np.asarray(v), rows, name, columns=1)
-    # Stacked as rows and transposed: column-major, as as_data wants it.
-    return np.concatenate([np.asarray(v).T for v in vectors]).T
+def check_shape(a, shape, name):
+    """Raise ValueError unless the array ``a`` has the ``shape`` given, a
+    pair whose second entry may be None, for any number of columns.  A
+    flat vector gets the advice that mends it."""
+    found = a.shape if isinstance(a, np.ndarray) else np.shape(a)
+    if len(found) == 2 and found[0] == shape[0] and shape[1] in (None, found[1]):
+        return
+    if found == shape[:1]:
+        raise ValueError(f"{name} has shape {found}, a flat vector; the network takes columns "
+                         f"of shape ({shape[0]}, 1): reshape it with .reshape(-1, 1)")
+    raise ValueError(f"{name} has shape {found}; expected "
+                     f"({shape[0]}, {'m' if shape[1] is None else shape[1]})")
 
 
-def is_matrix_pair(data):
-    return (isinstance(data, tuple) and len(data) == 2
-            and all(isinstance(a, np.ndarray) for a in data))
+def check_l2(eta, lmbda, n, penalty="l2"):
+    """Refuse an L2 term that would make the weights grow without bound:
+    w -> (1 - eta lmbda / n) w flips their sign, and enlarges them, when
+    eta lmbda / n >= 2."""
+    if penalty == "l2" and eta * lmbda / n >= 2:
+        raise ValueError(f"lmbda={lmbda} is too large for eta={eta} and {n} training samples: "
+                         f"the L2 term would multiply the weights by 1 - eta lmbda / n = "
+                         f"{1 - eta * lmbda / n:.3g} at every step, and they would grow "
+                         f"without bound; choose lmbda below {2 * n / eta:.3g}")
 
 
-#### Saving and loading
 def write_atomically(path, write):
-    """Call write(f) on a temporary file next to ``path``, then rename it
-    to ``path``: readers see the old file or the whole new one, never a
-    part of it, even if writing fails or is interrupted.  The file gets
-    the permissions that the user's umask gives a new file."""
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".",
-                               prefix=os.path.basename(path) + ".", suffix=".part")
+    """Call write(f) on a new file beside ``path``, then rename it to
+    ``path``: readers see the old file or the whole new one, never a part
+    of it, even when writing fails or is interrupted."""
+    part = f"{path}.{os.getpid()}.part"
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(part, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())   # mkstemp makes it private: 0600
-        os.replace(tmp, path)
+        os.replace(part, path)
     except BaseException:
-        os.unlink(tmp)
+        if os.path.exists(part):
+            os.unlink(part)
         raise
-
-
-def current_umask():
-    mask = os.umask(0o022)         # the only way to read it is to set it
-    os.umask(mask)
-    return mask
-
-
-MAX_LAYERS = 1000
-
-
-class NotANetwork(ValueError):
-    """A file is not a network saved by Network.save."""
-
-    def __init__(self, path, problem):
-        super().__init__(f"{path} is not a network saved by Network.save: {problem}. "
-                         f"Save the network again, or check the path.")
-
-
-def read_network(path):
-    """Read a file written by Network.save.  Return ((sizes, activation,
-    cost, init), weights, biases).  Each array's shape and dtype are
-    checked in its header before it is read, so that a damaged file
-    cannot make it allocate absurd amounts.  Raises NotANetwork, a
-    ValueError saying what is wrong, for any other file."""
-    if os.path.isdir(path):
-        raise NotANetwork(path, "it is a directory")
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise NotANetwork(path, "it is not a .npz archive, or it is cut short") from None
-    with archive:
-        sizes = read_member(archive, path, "sizes", "iu",
-                            lambda shape: len(shape) == 1 and shape[0] <= MAX_LAYERS + 1)
-        names = [str(read_member(archive, path, name, "U", lambda shape: shape == ()))
-                 for name in ("activation", "cost", "init")]
-        try:
-            sizes, dtype = check_network(sizes.tolist(), *names, None,
-                                         member_header(archive, path, "w0")[1])
-        except (TypeError, ValueError) as e:
-            raise NotANetwork(path, e) from None
-        weights = [read_member(archive, path, f"w{i}", dtype.char, lambda s, n=(y, x): s == n)
-                   for i, (x, y) in enumerate(zip(sizes[:-1], sizes[1:]))]
-        biases = [read_member(archive, path, f"b{i}", dtype.char, lambda s, n=(y, 1): s == n)
-                  for i, y in enumerate(sizes[1:])]
-    if not all(np.isfinite(a).all() for a in weights + biases):
-        raise NotANetwork(path, "it holds NaN or infinite weights")
-    return (sizes, *names), weights, biases
-
-
-def member_header(archive, path, name):
-    """Return the shape and dtype of the array ``name`` of a .npz archive,
-    read from its header."""
-    headers = {(1, 0): np.lib.format.read_array_header_1_0,
-               (2, 0): np.lib.format.read_array_header_2_0}
-    try:
-        with archive.open(name + ".npy") as f:
-            version = np.lib.format.read_magic(f)
-            if version not in headers:
-                raise NotANetwork(path, f"{name} has an unknown format")
-            shape, _, dtype = headers[version](f)
-            return shape, dtype
-    except KeyError:
-        raise NotANetwork(path, f"it lacks {name}") from None
-    except NotANetwork:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
-        raise NotANetwork(path, f"{name} is damaged") from None
-
-
-def read_member(archive, path, name, kinds, shape_ok):
-    """Return the array ``name`` of a .npz archive, once its header has
-    shown a dtype of one of the ``kinds`` ("f" float, "iu" integer, "U"
-    string, or a dtype's character) and a shape for which shape_ok(shape)
-    is true."""
-    shape, dtype = member_header(archive, path, name)
-    if dtype.kind not in kinds and dtype.char not in kinds:
-        raise NotANetwork(path, f"{name} has dtype {dtype}")
-    if not shape_ok(shape):
-        raise NotANetwork(path, f"{name} has the wrong shape, {shape}")
-    try:
-        with archive.open(name + ".npy") as f:
-            return np.lib.format.read_array(f, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
-        raise NotANetwork(path, f"{name} is damaged") from None
 
 
 #### The program: python network.py
 def main(argv=None):
-    """Train a network on MNIST and report its accuracy, epoch by epoch.
-    Without options this is the book's chapter 1 run.  Returns the exit
-    status: 0, 1 for a failure, 130 after Ctrl-C and 143 after SIGTERM."""
+    """Train a network on MNIST as the options say, print a line per
+    epoch and then the epoch with the best validation accuracy, and with
+    --save save that epoch's network.  Return the exit status: 0; 1 when
+    something failed; 2 for a bad option; 130 after Ctrl-C, 143 after
+    SIGTERM, with the best network so far saved all the same."""
+    import mnist_loader
+    sys.stdout, sys.stderr = Unfailing(sys.stdout), Unfailing(sys.stderr)
     parser = argument_parser()
     args = parser.parse_args(argv)
-    import mnist_loader                     # only the program needs the data
     try:
-        net = check_options(args)
-    except (ValueError, TypeError) as e:
+        net = check_options(args, mnist_loader)
+    except ValueError as e:
         parser.error(str(e))
-    signals = []
+    best, signals = {}, []
 
     def interrupt(signum, frame):
         signals.append(signum)
-        raise KeyboardInterrupt
-    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
-    progress = {}
+        if len(signals) == 1:           # once: a second Ctrl-C must not stop the save
+            raise KeyboardInterrupt
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, interrupt)
     try:
-        # No numpy warning reaches the user: what goes wrong is reported.
-        with np.errstate(all="ignore"):
-            return train(args, net, progress, mnist_loader)
+        problem = train(args, net, best, mnist_loader)
     except KeyboardInterrupt:
-        signum = signals[0] if signals else signal.SIGINT
-        print(f"\n{'Interrupted' if signum == signal.SIGINT else 'Terminated'}: "
-              f"{'training stopped' if 'data' in progress else 'while loading the data'}.",
-              flush=True)
-        report_best(args, net, progress)
-        return 128 + signum
+        problem = None
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)        # from now on nothing stops the save
+    signum = signals[0] if signals else 0
+    saved = args.save and "record" in best
+    if saved:
+        net.weights, net.biases = best["weights"], best["biases"]
+        try:
+            net.save(args.save)
+        except OSError as e:
+            problem, saved = f"could not save the network to {args.save}: {e}", False
+    # Only now, with the network saved, the report: it matters less.
+    if signum:
+        print(f"\n{'Interrupted' if signum == signal.SIGINT else 'Terminated'}: "
+              f"{'training stopped' if 'data' in best else 'while loading the data'}.")
+    if problem:
+        print(f"network.py: {problem}", file=sys.stderr)
+    if "record" in best:
+        r, (validation_size, test_size) = best["record"], best["data"]
+        print(f"Best validation accuracy {r['validation_accuracy'] / validation_size:.2%} in "
+              f"epoch {r['epoch']}, where the test accuracy is {r['accuracy'] / test_size:.2%}")
+    if saved:
+        print(f"Saved the network of epoch {best['record']['epoch']} to {args.save}")
+    elif args.save and "record" not in best:
+        print(f"No epoch was completed: nothing was saved to {args.save}.")
+    return 128 + signum if signum else 1 if problem else 0
 
 
-def train(args, net, progress, mnist_loader):
-    """Load MNIST and train ``net`` as ``args`` say.  In ``progress`` go
-    the sizes of the validation and test data, once loaded ("data"), and
-    the record and network of the epoch with the best validation accuracy
-    so far ("record", "weights", "biases")."""
+def train(args, net, best, mnist_loader):
+    """Load MNIST and train ``net`` as ``args`` say, keeping in ``best``
+    the sizes of the validation and test data ("data"), then the record
+    and the network of the epoch with the best validation accuracy so
+    far.  Return None, or what stopped training."""
     try:
         training, validation, test = mnist_loader.load_data_matrices(
             args.data, dtype=net.dtype, expand=args.expand)
-    except (mnist_loader.MNISTError, OSError) as e:
-        print(f"network.py: {e}", file=sys.stderr)
-        return 1
-    progress["data"] = len(validation[1]), len(test[1])
+        best["data"] = len(validation[1]), len(test[1])
+        print(f"MNIST loaded: {training[0].shape[1]:,} training, {best['data'][0]:,} "
+              f"validation and {best['data'][1]:,} test images", flush=True)
 
-    def keep_best(record):
-        # Kept before the epoch's line is printed: Ctrl-C after a line
-        # never saves an older epoch.
-        if "record" not in progress or record["validation_accuracy"] > \
-                progress["record"]["validation_accuracy"]:
-            progress.update(record=record, weights=[w.copy() for w in net.weights],
+        def keep_best(record):
+            # Kept before the epoch's line is printed: Ctrl-C after a line
+            # never saves an older epoch.
+            if "record" not in best or (record["validation_accuracy"]
+                                        > best["record"]["validation_accuracy"]):
+                best.update(record=record, weights=[w.copy() for w in net.weights],
                             biases=[b.copy() for b in net.biases])
-        if args.dead:
-            return ("  dead units per hidden layer: "
-                    + ", ".join(f"{f:.1%}" for f in net.dead_fraction(training[0])))
-    try:
-        net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
-                lmbda=args.lmbda, penalty=args.penalty, mu=args.mu,
-                stop_after=args.stop_after, halve_eta_after=args.halve_eta_after,
-                anneal=args.anneal, transform=shifter(mnist_loader, args.shift),
-                method=args.method, validation_data=validation, on_epoch=keep_best)
-    except DivergenceError as e:
-        print(f"network.py: {e}", file=sys.stderr)
-        report_best(args, net, progress)
-        return 1
-    return 0 if report_best(args, net, progress) else 1
+            if args.dead:
+                return "  dead units per hidden layer: " + ", ".join(
+                    f"{f:.1%}" for f in net.dead_fraction(training[0]))
+        shift = (lambda X, rng: mnist_loader.shift_randomly(X, rng, args.shift)) \
+            if args.shift else None
+        with np.errstate(all="ignore"):     # what goes wrong is reported, not warned of
+            net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
+                    validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
+                    mu=args.mu, stop_after=args.stop_after, halve_eta_after=args.halve_eta_after,
+                    anneal=args.anneal, transform=shift, method=args.method, on_epoch=keep_best)
+    except (mnist_loader.MNISTError, DivergenceError) as e:
+        return str(e)
+    except MemoryError as e:
+        return f"not enough memory: {e}"
 
 
-def shifter(mnist_loader, pixels):
-    """The transform of --shift: None, or random shifts of up to ``pixels``."""
-    if not pixels:
-        return None
-    return lambda X, rng: mnist_loader.shift_randomly(X, rng, pixels)
+class Unfailing:
+    """The program's output, which never stops the program: what the
+    terminal cannot encode is escaped, and once writing fails (the reader
+    of a pipe has gone, a disk is full) the rest goes to /dev/null."""
 
+    def __init__(self, stream):
+        stream.reconfigure(errors="backslashreplace")
+        self.stream = stream
 
-def report_best(args, net, progress):
-    """Print the best epoch and, with --save, save its network, with
-    Ctrl-C held back until the file is written (where the system can hold
-    signals back).  Return False when the network could not be saved."""
-    if "record" not in progress:
-        if args.save:
-            print(f"No epoch was completed: nothing was saved to {args.save}.", flush=True)
-        return True
-    r = progress["record"]
-    validation_size, test_size = progress["data"]
-    print(f"Best validation accuracy {r['validation_accuracy'] / validation_size:.2%} "
-          f"in epoch {r['epoch']}, where the test accuracy is "
-          f"{r['accuracy'] / test_size:.2%}", flush=True)
-    if not args.save:
-        return True
-    net.weights, net.biases = progress["weights"], progress["biases"]
-    can_hold = hasattr(signal, "pthread_sigmask")              # not on Windows
-    if can_hold:
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        net.save(args.save)
-    except OSError as e:
-        print(f"network.py: could not save the network to {args.save}: {e}", file=sys.stderr)
-        return False
-    finally:
-        if can_hold:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-    print(f"Saved the network of epoch {r['epoch']} to {args.save}", flush=True)
-    return True
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    def write(self, text):
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except OSError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
 
 
 def argument_parser():
+    import argparse
+
+    def number(kind, test, wanted):
+        """The type of an option: a number of ``kind`` that passes ``test``."""
+        def parse(text):
+            try:
+                if test(kind(text)):
+                    return kind(text)
+            except ValueError:
+                pass
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return parse
+    count = number(int, lambda v: v >= 1, "an integer >= 1")
     parser = argparse.ArgumentParser(
-        description="Train a neural network on the MNIST handwritten digits. Without options "
-                    "this is the run of chapter 1 of Neural Networks and Deep Learning.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    add = parser.add_argument
-    add("--sizes", type=int, nargs="+", default=[784, 30, 10], metavar="N",
-        help="neurons per layer, inputs first; MNIST needs 784 inputs, 10 outputs")
+        prog="network.py", description="Train a neural network on the MNIST handwritten digits "
+        "and print its accuracy after every epoch. Without options this is the run of chapter 1 "
+        "of Neural Networks and Deep Learning.")
+    add = parser.add_argument_group("the network").add_argument
+    add("--sizes", type=count, nargs="+", default=[784, 30, 10], metavar="N",
+        help="neurons per layer, from the 784 inputs to the 10 outputs (784 30 10)")
     add("--activation", choices=ACTIVATIONS, default="sigmoid",
-        help="activation function of the hidden layers")
+        help="the hidden layers' activation function (sigmoid)")
     add("--cost", choices=COSTS, default="quadratic",
-        help="cost function; log_likelihood puts a softmax on the output layer")
+        help="the cost; log_likelihood puts a softmax on the outputs (quadratic)")
     add("--init", choices=INITS, default="gaussian",
-        help="weight initialisation: N(0,1), N(0,1/n_in) or N(0,2/n_in)")
-    add("--epochs", type=int, default=30)
-    add("--mini-batch-size", type=int, default=10)
-    add("--eta", type=float, default=3.0, help="learning rate")
-    add("--lmbda", type=float, default=0.0, help="regularisation parameter")
-    add("--penalty", choices=("l2", "l1"), default="l2",
-        help="regularisation: L2 (weight decay) or L1")
-    add("--mu", type=float, default=0.0, help="momentum coefficient; 0 is plain SGD")
-    add("--stop-after", type=int, metavar="N",
-        help="stop after N epochs without a better validation accuracy")
-    add("--halve-eta-after", type=int, metavar="N",
-        help="halve eta after N epochs without a better validation accuracy; stop when eta "
-             "has fallen to 1/128 of its start")
-    add("--anneal", action="store_true",
-        help="lower eta linearly from its start to zero over the epochs")
-    add("--expand", action="store_true",
-        help="train on 250,000 images: each training image and its copies shifted by one "
-             "pixel up, down, left and right (chapter 3)")
-    add("--shift", type=int, default=0, metavar="PIXELS",
-        help="each epoch, move every training image by up to PIXELS pixels down or up and "
-             "right or left, drawn at random afresh (beyond the book)")
-    add("--method", choices=("loop", "matrix"), default="matrix",
-        help="backprop one sample at a time (loop) or a mini-batch at once (matrix)")
-    add("--seed", type=int, default=0, help="random seed, for a reproducible run")
+        help="the starting weights: N(0,1), N(0,1/n_in) or He's N(0,2/n_in) (gaussian)")
     add("--dtype", choices=("float64", "float32"), default="float64",
-        help="float32 is faster, the more so the larger the network")
-    add("--data", metavar="DIR",
-        help="directory holding the MNIST files (default: $MNIST_DATA_DIR, then the cache, "
-             "then a download)")
-    add("--save", metavar="PATH",
-        help="save the network of the epoch with the best validation accuracy to PATH (.npz), "
-             "also when stopped with Ctrl-C")
+        help="float32 is faster, the more so the larger the network (float64)")
+    add("--seed", type=number(int, lambda v: v >= 0, "an integer >= 0"), default=0,
+        help="the seed of the starting weights and the shuffles (0)")
+    add = parser.add_argument_group("the training").add_argument
+    add("--epochs", type=count, default=30, help="the number of epochs (30)")
+    add("--mini-batch-size", type=count, default=10, metavar="M",
+        help="the number of samples per step (10)")
+    add("--eta", type=number(float, lambda v: 0 < v < np.inf, "a number > 0"), default=3.0,
+        help="the learning rate (3.0)")
+    add("--method", choices=("loop", "matrix"), default="matrix",
+        help="backprop one sample at a time, or a mini-batch at once (matrix)")
     add("--dead", action="store_true",
-        help="print the fraction of dead units of each hidden layer every epoch "
-             "(relu and leaky_relu)")
+        help="print each hidden layer's share of dead ReLU units after every epoch")
+    group = parser.add_argument_group("chapter 3's techniques, and beyond")
+    group.add_argument("--lmbda", type=number(float, lambda v: 0 <= v < np.inf, "a number >= 0"),
+                       default=0.0, help="the regularisation parameter (0: none)")
+    group.add_argument("--penalty", choices=("l2", "l1"), default="l2",
+                       help="the regularisation: L2, weight decay, or L1 (l2)")
+    group.add_argument("--mu", type=number(float, lambda v: 0 <= v < 1, "a number from 0 up "
+                                           "to, not including, 1 (0.9 is usual)"),
+                       default=0.0, help="the momentum coefficient (0: plain SGD)")
+    group.add_argument("--stop-after", type=count, metavar="N",
+                       help="stop after N epochs without a better validation accuracy")
+    add = group.add_mutually_exclusive_group().add_argument
+    add("--halve-eta-after", type=count, metavar="N", help="halve eta after N epochs without "
+        "a better validation accuracy; stop once it has fallen to 1/128 of its start")
+    add("--anneal", action="store_true", help="lower eta linearly to zero over the epochs")
+    add = group.add_mutually_exclusive_group().add_argument
+    add("--expand", action="store_true", help="train on 250,000 images: each training image "
+        "and its copies shifted by one pixel up, down, left and right")
+    add("--shift", type=number(int, lambda v: 0 <= v <= 4, "0 to 4, the margin of MNIST's "
+                               "digits"), default=0, metavar="PIXELS",
+        help="each epoch, move every training image by up to PIXELS pixels in each direction, "
+             "drawn afresh")
+    add = parser.add_argument_group("data and files").add_argument
+    add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
+        "$MNIST_DATA_DIR, then the cache, then a download into the cache")
+    add("--save", metavar="PATH", help="save the network of the epoch with the best validation "
+        "accuracy to PATH (.npz), also when stopped by Ctrl-C")
     return parser
 
 
-def check_options(args):
-    """Check every option that can fail, before any work; return the network."""
+def check_options(args, mnist_loader):
+    """Check what the parser could not, before any work; return the network."""
     if args.sizes[0] != 784 or args.sizes[-1] != 10:
         raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
                          f"got --sizes {' '.join(map(str, args.sizes))}")
     if args.dead and args.activation not in ("relu", "leaky_relu"):
         raise ValueError("--dead needs --activation relu or leaky_relu")
-    if not 0 <= args.shift <= 4:
-        raise ValueError(f"--shift must be 0 to 4 pixels (MNIST's digits have a margin of "
-                         f"about 4), got {args.shift}")
-    if args.expand and args.shift:
-        raise ValueError("choose one of --expand and --shift")
-    check_count("--epochs", args.epochs, minimum=1)
-    check_count("--seed", args.seed, minimum=0)
-    check_hyperparameters(args.epochs, args.mini_batch_size, args.eta, args.lmbda, args.penalty,
-                          args.mu, args.stop_after, args.halve_eta_after, args.anneal,
-                          option_name)
-    check_decay(args.eta, args.lmbda, args.penalty, 250000 if args.expand else 50000,
-                option_name)
-    if args.data is not None and not args.data:
-        raise ValueError("--data needs a directory; leave the option out to use "
-                         "$MNIST_DATA_DIR or the cache")
+    check_l2(args.eta, args.lmbda, mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1),
+             args.penalty)
     if args.save is not None:
-        check_writable(args.save)
-    return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
-                   dtype=np.dtype(args.dtype))
-
-
-def option_name(name):
-    """The command-line option of an SGD parameter: mini_batch_size -> --mini-batch-size."""
-    return "--" + name.replace("_", "-")
-
-
-def check_writable(path):
-    """Raise ValueError unless a network can be saved at ``path``: try
-    the temporary file that saving will write."""
-    if not path or path.endswith(os.sep) or os.path.isdir(path):
-        raise ValueError(f"--save needs a file name, such as net.npz, not "
-                         f"{'the directory ' + repr(path) if path else 'an empty one'}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(f"--save: the directory {folder} does not exist")
+        if not os.path.basename(args.save):
+            raise ValueError(f"--save needs a file name, such as net.npz, not {args.save!r}")
+        if os.path.exists(args.save) and not os.path.isfile(args.save):
+            raise ValueError(f"--save: {args.save} is not a regular file; a network is saved "
+                             f"as a file of its own")
+        part = f"{args.save}.{os.getpid()}.part"        # the file that saving writes first
+        try:
+            open(part, "wb").close()
+            os.unlink(part)
+        except OSError as e:
+            raise ValueError(f"--save: cannot write {args.save}: {e.strerror}") from None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".",
-                                   suffix=".part")
-    except OSError as e:
-        raise ValueError(f"--save: cannot write {path}: {e.strerror}; choose another "
-                         f"path") from None
-    os.close(fd)
-    os.unlink(tmp)
+        return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
+                       dtype=args.dtype)
+    except MemoryError as e:
+        raise ValueError(f"--sizes {' '.join(map(str, args.sizes))}: not enough memory ({e}); "
+                         f"choose smaller layers") from None
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""Bad input gets a clear error: wrong shapes, NaNs, bad hyperparameters,
-absurd sizes, divergence; and saving and loading, where every way a file
-can be bad is refused with a ValueError that says so."""
+"""Bad input gets a clear error: the walls that readers of the book's code
+hit (flat vectors, zip objects, Python 2's habits), NaN data, labels out
+of range, an L2 term too strong, a diverging run; and saving and loading,
+where a file is written whole or not at all, and anything that is not a
+saved network is refused with a ValueError that says so."""
 
 import os
 import pickle
@@ -11,122 +13,111 @@ import pytest
 
 import network
 from network import Network
-from test_gradients import training_set
 
 
-@pytest.mark.parametrize("sizes", [[784], [784, 0, 10], "784,30", [784, 30.0, 10], [3, True], []])
+@pytest.mark.parametrize("sizes", [[784], [784, 0, 10], "784,30", [784, 30.0, 10], []])
 def test_bad_sizes(sizes):
     with pytest.raises(ValueError, match="at least two positive integers"):
         Network(sizes)
 
 
-def test_absurd_sizes_are_refused_before_allocating():
-    with pytest.raises(ValueError, match=r"need about .* GB .* choose smaller layers"):
-        Network([784, 10 ** 9, 10])
+def test_a_network_too_large_for_memory_fails_at_once():
+    with pytest.raises(MemoryError, match="Unable to allocate"):
+        Network([784, 10 ** 12, 10])
 
 
-@pytest.mark.parametrize("kwargs,listed", [({"activation": "relux"}, "sigmoid, relu, leaky_relu, tanh"),
-                                           ({"cost": "mse"}, "quadratic, cross_entropy, log_likelihood"),
-                                           ({"init": "xavier"}, "gaussian, scaled, he")])
+@pytest.mark.parametrize("kwargs,listed", [
+    ({"activation": "relux"}, "sigmoid, relu, leaky_relu, tanh"),
+    ({"cost": "mse"}, "quadratic, cross_entropy, log_likelihood"),
+    ({"init": "xavier"}, "gaussian, scaled, he")])
 def test_unknown_names_list_the_valid_ones(kwargs, listed):
     with pytest.raises(ValueError, match=listed):
         Network([2, 2], **kwargs)
 
 
-@pytest.mark.parametrize("dtype", [np.int32, "float16", "nonsense"])
-def test_bad_dtype(dtype):
+@pytest.mark.parametrize("dtype", [np.int32, "float16"])
+def test_only_float32_and_float64(dtype):
     with pytest.raises(TypeError, match="float32 or np.float64"):
         Network([2, 2], dtype=dtype)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, "7"])
-def test_bad_seed_names_seed(seed):
-    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
-        Network([2, 2], seed=seed)
-
-
-def test_flat_input_gets_the_reshape_advice():
+def test_flat_vectors_get_the_reshape_advice():
     net = Network([3, 2], seed=0)
-    with pytest.raises(ValueError, match=r"shape \(3,\), a flat vector.*reshape\(-1, 1\)"):
+    advice = r"shape \(3,\), a flat vector; .* columns of shape \(3, 1\).*reshape\(-1, 1\)"
+    with pytest.raises(ValueError, match=advice):
         net.feedforward(np.zeros(3))
-    with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
+    with pytest.raises(ValueError, match=advice):
         net.backprop(np.zeros(3), np.zeros((2, 1)))
-    with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
+    with pytest.raises(ValueError, match=r"y has shape \(2,\), a flat vector"):
+        net.backprop(np.zeros((3, 1)), np.zeros(2))
+    with pytest.raises(ValueError, match="x in training_data has " + advice):
         net.SGD([(np.zeros(3), np.zeros((2, 1)))], 1, 1, 1.0)
+    with pytest.raises(ValueError, match="x in test_data has " + advice):
+        net.evaluate([(np.zeros(3), 1)])
 
 
-def test_wrong_shapes():
+def test_wrong_shapes_say_what_was_expected():
     net = Network([3, 2], seed=0)
-    with pytest.raises(ValueError, match=r"shape \(4, 1\); expected \(3, m\)"):
+    with pytest.raises(ValueError, match=r"a has shape \(4, 1\); expected \(3, m\)"):
         net.feedforward(np.zeros((4, 1)))
-    with pytest.raises(ValueError, match=r"expected \(2, 1\)"):
+    with pytest.raises(ValueError, match=r"y has shape \(3, 1\); expected \(2, 1\)"):
         net.backprop(np.zeros((3, 1)), np.zeros((3, 1)))
-    with pytest.raises(ValueError, match=r"expected \(2, 5\)"):
+    with pytest.raises(ValueError, match=r"Y has shape \(2, 4\); expected \(2, 5\)"):
         net.backprop_batch(np.zeros((3, 5)), np.zeros((2, 4)))
-    with pytest.raises(TypeError, match="numpy array"):
-        net.feedforward([[1], [2], [3]])
+    with pytest.raises(ValueError, match=r"Y of training_data has shape \(3, 5\); expected"):
+        net.SGD((np.zeros((3, 5)), np.zeros((3, 5))), 1, 1, 1.0)
 
 
-def test_bad_training_data():
-    net = Network([3, 2], seed=0)
-    x, y = np.zeros((3, 1)), np.zeros((2, 1))
-    with pytest.raises(TypeError, match=r"list\(zip\(\.\.\.\)\)"):
-        net.SGD(zip([x], [y]), 1, 1, 1.0)
-    with pytest.raises(TypeError, match=r"\(x, y\) tuples"):
-        net.SGD([x, y], 1, 1, 1.0)
+def test_bad_data(training_set):
+    net = Network([5, 4, 3], seed=0)
+    data = training_set(n=4)
+    with pytest.raises(TypeError, match=r"zip\(\) gives an iterator in Python 3: pass "
+                                        r"list\(zip\(\.\.\.\)\)"):
+        net.SGD(zip([x for x, _ in data], [y for _, y in data]), 1, 1, 1.0)
+    with pytest.raises(TypeError, match="a list of .* or a pair of matrices .*, not dict"):
+        net.evaluate({"x": 1})
     with pytest.raises(ValueError, match="training_data is empty"):
         net.SGD([], 1, 1, 1.0)
-    bad = x.copy()
+    with pytest.raises(ValueError, match="training_data is empty"):
+        net.SGD((np.zeros((5, 0)), np.zeros((3, 0))), 1, 1, 1.0)
+    bad = data[0][0].copy()
     bad[1, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN or infinite"):
-        net.SGD([(x, y), (bad, y)], 1, 1, 1.0)
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    with pytest.raises(ValueError, match="training_data contains NaN or infinite values"):
+        net.SGD(data + [(bad, data[0][1])], 1, 1, 1.0)
+    with pytest.raises(ValueError, match="test_data contains NaN"):
         net.evaluate([(bad, 1)])
-    with pytest.raises(ValueError, match="labels must lie in 0..1"):
-        net.evaluate([(x, 2)])
+    for labels in ([3], [-1], [0.0]):
+        with pytest.raises(ValueError, match="test_data: expected 1 integer labels from 0 to 2"):
+            net.evaluate((data[0][0], np.array(labels)))
 
 
-@pytest.mark.parametrize("args,kwargs,message", [
-    ((1, 1, 0.0), {}, "eta must be a finite number > 0"),
-    ((1, 1, -1.0), {}, "eta must be a finite number > 0"),
-    ((1, 1, float("nan")), {}, "eta must be a finite number > 0"),
-    ((1, 0, 1.0), {}, "mini_batch_size must be an integer >= 1"),
-    ((1, 2.5, 1.0), {}, "mini_batch_size must be an integer >= 1"),
-    ((-1, 1, 1.0), {}, "epochs must be an integer >= 0"),
-    ((1, 1, 1.0), {"lmbda": -0.1}, "lmbda must be a finite number >= 0"),
-    ((1, 1, 1.0), {"penalty": "l3"}, "choose one of: l2, l1"),
-    ((1, 1, 1.0), {"mu": -0.5}, "mu must be a finite number >= 0"),
-    ((1, 1, 1.0), {"mu": 1.0}, "mu must be below 1"),
-    ((1, 1, 1.0), {"method": "vectorised"}, "choose one of: loop, matrix"),
-    ((1, 1, 1.0), {"stop_after": 3}, "stop_after watches the validation accuracy"),
-    ((1, 1, 1.0), {"halve_eta_after": 0}, "halve_eta_after must be an integer >= 1"),
-    ((1, 1, 1.0), {"anneal": True, "halve_eta_after": 2,
-                   "validation_data": [(np.zeros((3, 1)), 0)]},
-     "choose one learning-rate schedule: anneal or halve_eta_after"),
-])
-def test_bad_hyperparameters(args, kwargs, message):
-    net = Network([3, 2], seed=0)
-    with pytest.raises(ValueError, match=message):
-        net.SGD([(np.zeros((3, 1)), np.zeros((2, 1)))], *args, **kwargs)
+def test_bad_choices_and_rules_without_validation_data(training_set):
+    net = Network([5, 4, 3], seed=0)
+    for kwargs in ({"penalty": "L2"}, {"method": "vectorised"}):
+        with pytest.raises(ValueError, match="penalty is 'l2' or 'l1' and method 'loop' or "
+                                             "'matrix'"):
+            net.SGD(training_set(), 1, 10, 1.0, **kwargs)
+    for kwargs in ({"stop_after": 3}, {"halve_eta_after": 3}):
+        with pytest.raises(ValueError, match="watch the validation accuracy: pass "
+                                             "validation_data"):
+            net.SGD(training_set(), 1, 10, 1.0, **kwargs)
 
 
-def test_divergence_stops_with_advice(capsys):
-    net = Network([5, 30, 3], "relu", "log_likelihood", seed=0)
-    with pytest.raises(network.DivergenceError, match="smaller learning rate than eta=1e\\+30"):
-        net.SGD(training_set(), 3, 10, 1e30)
-
-
-def test_a_huge_lmbda_is_refused_naming_lmbda():
+def test_an_l2_term_that_would_make_the_weights_grow_is_refused(training_set):
     net = Network([5, 4, 3], seed=0)
     with pytest.raises(ValueError, match=r"lmbda=180.0 is too large for eta=1.0 and 60 training "
                                          r"samples.*1 - eta lmbda / n = -2.*below 120"):
         net.SGD(training_set(), 30, 10, 1.0, lmbda=180.0)
+    net.SGD(training_set(), 1, 10, 1.0, lmbda=180.0, penalty="l1")       # L1 has no such bound
 
 
-def test_divergence_with_lmbda_names_lmbda_too(capsys):
+@pytest.mark.parametrize("lmbda,advice", [(0.0, r"eta=1e\+30\.$"),
+                                          (0.5, r"eta=1e\+30, or a smaller lmbda than 0.5\.$")])
+def test_divergence_stops_with_advice(training_set, lmbda, advice):
     net = Network([5, 30, 3], "relu", "log_likelihood", seed=0)
-    with pytest.raises(network.DivergenceError, match="or a smaller lmbda than 0.5"):
-        net.SGD(training_set(), 3, 10, 1e30, lmbda=0.5, penalty="l1")
+    with pytest.raises(network.DivergenceError, match=r"diverged in epoch \d: .* Try a smaller "
+                                                      "learning rate than " + advice):
+        net.SGD(training_set(), 3, 10, 1e30, lmbda=lmbda, penalty="l1")
 
 
 #### Saving and loading
@@ -134,7 +125,7 @@ def test_save_and_load_round_trip(tmp_path):
     net = Network([4, 5, 3], "leaky_relu", "log_likelihood", "he", seed=2, dtype=np.float32)
     path = tmp_path / "net.npz"
     net.save(path)
-    loaded = Network.load(path)
+    loaded = Network.load(path, seed=1)
     assert (loaded.sizes, loaded.activation, loaded.cost, loaded.init) == \
         ([4, 5, 3], "leaky_relu", network.LogLikelihoodCost, "he")
     for a, b in zip(net.weights + net.biases, loaded.weights + loaded.biases):
@@ -142,6 +133,7 @@ def test_save_and_load_round_trip(tmp_path):
         np.testing.assert_array_equal(a, b)
     x = np.ones((4, 1))
     np.testing.assert_array_equal(net.feedforward(x), loaded.feedforward(x))
+    assert loaded.rng.random() == np.random.default_rng(1).random()
     assert os.listdir(tmp_path) == ["net.npz"]
 
 
@@ -154,16 +146,17 @@ def test_saved_files_get_the_permissions_of_the_umask(tmp_path):
     assert (tmp_path / "net.npz").stat().st_mode & 0o777 == 0o640
 
 
-def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
+@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch, failure):
     path = tmp_path / "net.npz"
     Network([2, 2], seed=0).save(path)
     before = path.read_bytes()
 
     def failing_savez(f, **arrays):
         f.write(b"half a file")
-        raise OSError("disk full")
+        raise failure
     monkeypatch.setattr(np, "savez", failing_savez)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(type(failure)):
         Network([2, 2], seed=1).save(path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["net.npz"]
@@ -178,31 +171,25 @@ def saved(tmp_path):
         return path, {k: f[k] for k in f.files}
 
 
-def bad_npz(tmp_path, arrays, name="bad.npz"):
-    path = tmp_path / name
-    np.savez(path, **arrays)
-    return path
-
-
 def refused(path, message):
     with pytest.raises(ValueError, match=message) as error:
         Network.load(path)
-    assert "not a network saved by Network.save" in str(error.value)
-    assert "pickle" not in str(error.value).replace(str(path), "")
+    assert str(error.value).startswith(f"{path} is not a network saved by Network.save: ")
 
 
 @pytest.mark.parametrize("name,bad,message", [
     ("w0", np.full((3, 2), np.nan), "NaN or infinite"),
-    ("w1", np.zeros((3, 3)), r"w1 has the wrong shape, \(3, 3\)"),
-    ("b1", None, "it lacks b1"),
-    ("sizes", np.array([2, 3.5, 2]), "sizes has dtype float64"),
-    ("sizes", np.array([2, -3, 2]), "at least two positive integers"),
-    ("sizes", np.array([2, 10 ** 9, 10 ** 9, 2]), "choose smaller layers"),
-    ("sizes", np.ones(10 ** 6, int), r"sizes has the wrong shape, \(1000000,\)"),
+    ("w1", np.zeros((3, 3)), "do not have the shapes its sizes give"),
+    ("b1", None, "b1 is not a file in the archive"),
+    ("sizes", np.array([2, 3.5, 2]), "do not have the shapes its sizes give"),
+    ("sizes", np.array([2, -3, 2]), "do not have the shapes its sizes give"),
+    ("sizes", np.array([2, 10 ** 9, 10 ** 9, 2]), "w2 is not a file in the archive"),
+    ("sizes", np.ones(10 ** 6, int), "w2 is not a file in the archive"),
     ("activation", np.array("softsign"), "unknown activation 'softsign'"),
-    ("cost", np.array(["quadratic", "quadratic"]), "cost has the wrong shape"),
-    ("w0", np.zeros((3, 2), np.int64), "dtype must be np.float32 or np.float64"),
-    ("b0", np.zeros((3, 1), np.float32), "b0 has dtype float32"),
+    ("cost", np.array(["quadratic", "quadratic"]), "unknown cost"),
+    ("w0", np.zeros((3, 2), np.int64), "differ in dtype"),
+    ("b0", np.zeros((3, 1), np.float32), "differ in dtype"),
+    ("w0", np.full((3, 2), None, object), "Object arrays cannot be loaded"),
 ])
 def test_load_refuses_damaged_networks(tmp_path, saved, name, bad, message):
     _, arrays = saved
@@ -211,12 +198,12 @@ def test_load_refuses_damaged_networks(tmp_path, saved, name, bad, message):
         del damaged[name]
     else:
         damaged[name] = bad
-    refused(bad_npz(tmp_path, damaged), message)
+    np.savez(tmp_path / "bad.npz", **damaged)
+    refused(tmp_path / "bad.npz", message)
 
 
-def test_load_checks_array_sizes_before_reading_them(tmp_path, saved):
-    """A header announcing a huge array is refused before numpy would try
-    to allocate it."""
+def test_load_refuses_a_header_that_announces_a_huge_array(tmp_path, saved):
+    """Reading stops at the header: numpy refuses at once to make the array."""
     path, _ = saved
     huge = tmp_path / "huge.npz"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(huge, "w") as target:
@@ -227,33 +214,48 @@ def test_load_checks_array_sizes_before_reading_them(tmp_path, saved):
                         f, {"descr": "<f8", "fortran_order": False, "shape": (10 ** 12, 10 ** 12)})
             else:
                 target.writestr(item, source.read(item))
-    refused(huge, r"w1 has the wrong shape, \(1000000000000, 1000000000000\)")
+    refused(huge, "array is too big")
+
+
+def test_load_refuses_a_network_of_another_dtype(tmp_path, saved):
+    _, arrays = saved
+    np.savez(tmp_path / "half.npz", **{k: a.astype(np.float16) if k[0] in "wb" else a
+                                       for k, a in arrays.items()})
+    refused(tmp_path / "half.npz", "dtype must be np.float32 or np.float64, not float16")
 
 
 def test_load_refuses_files_of_other_kinds(tmp_path, saved):
     path, _ = saved
     data = path.read_bytes()
     (tmp_path / "truncated.npz").write_bytes(data[:len(data) // 2])
-    refused(tmp_path / "truncated.npz", "not a .npz archive, or it is cut short")
+    refused(tmp_path / "truncated.npz", "it is not a .npz file")
     flipped = bytearray(data)
     magic = data.index(b"\x93NUMPY", data.index(b"w0.npy"))
     offset = magic + 10 + int.from_bytes(data[magic + 8:magic + 10], "little") + 4  # in w0's values
     flipped[offset] ^= 0x10
     (tmp_path / "flipped.npz").write_bytes(bytes(flipped))
-    refused(tmp_path / "flipped.npz", "w0 is damaged")
+    refused(tmp_path / "flipped.npz", "Bad CRC-32 for file 'w0.npy'")
     np.save(tmp_path / "array.npy", np.zeros(3))
-    refused(tmp_path / "array.npy", "not a .npz archive")
+    refused(tmp_path / "array.npy", "it is not a .npz file")
     (tmp_path / "text.npz").write_text("not a network")
-    refused(tmp_path / "text.npz", "not a .npz archive")
+    refused(tmp_path / "text.npz", "it is not a .npz file")
     (tmp_path / "pickled.npz").write_bytes(pickle.dumps({"w0": [1.0]}))
-    refused(tmp_path / "pickled.npz", "not a .npz archive")
-    refused(tmp_path, "it is a directory")
+    refused(tmp_path / "pickled.npz", "it is not a .npz file")
+    refused(tmp_path, "it is not a .npz file")
     with pytest.raises(FileNotFoundError):
         Network.load(tmp_path / "missing.npz")
 
 
-def test_load_with_a_bad_seed_names_seed(saved):
+def test_load_never_reads_a_stream_without_end(tmp_path):
+    """A pipe nobody writes to would block the reader for ever; a device
+    such as /dev/zero would feed it without end.  Both are refused unread."""
+    os.mkfifo(tmp_path / "fifo")
+    refused(tmp_path / "fifo", "it is not a .npz file")
+    refused("/dev/zero", "it is not a .npz file")
+
+
+def test_load_with_a_bad_seed_names_the_seed_not_the_file(saved):
     path, _ = saved
-    with pytest.raises(ValueError, match="seed must be an integer >= 0") as error:
+    with pytest.raises(ValueError, match="non-negative") as error:
         Network.load(path, seed=-3)
     assert "not a network" not in str(error.value)

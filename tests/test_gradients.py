@@ -52,30 +52,12 @@ def test_backprop_batch_is_the_sum_of_backprop(activation, cost, init):
             np.testing.assert_allclose(nabla_w[layer], sum_w, rtol=1e-10, atol=1e-14)
 
 
-def numerical_gradient(cost, params, h=1e-6):
-    """Central differences of cost() with respect to each entry of each
-    array in ``params``, which are changed in place and put back."""
-    grads = []
-    for p in params:
-        g = np.zeros_like(p)
-        for i in np.ndindex(p.shape):
-            old = p[i]
-            p[i] = old + h
-            up = cost()
-            p[i] = old - h
-            down = cost()
-            p[i] = old
-            g[i] = (up - down) / (2 * h)
-        grads.append(g)
-    return grads
-
-
 def total(net, X, Y):
     return lambda: net.cost.fn(net.feedforward(X), Y)
 
 
 @pytest.mark.parametrize("activation,cost,init", COMBINATIONS)
-def test_gradients_match_finite_differences(activation, cost, init):
+def test_gradients_match_finite_differences(activation, cost, init, numerical_gradient):
     net, X, Y = random_problem(activation, cost, init, seed=11, m=4)
     nabla_b, nabla_w = net.backprop_batch(X, Y)
     loop_b, loop_w = net.backprop(X[:, :1], Y[:, :1])
@@ -90,7 +72,8 @@ def test_gradients_match_finite_differences(activation, cost, init):
 
 
 @pytest.mark.parametrize("cost", network.COSTS)
-def test_output_error_is_the_cost_derivative_through_the_output_activation(cost):
+def test_output_error_is_the_cost_derivative_through_the_output_activation(cost,
+                                                                          numerical_gradient):
     """BP1: delta^L is nabla_a C carried back through the output layer's
     activation.  For a sigmoid output that is the Hadamard product with
     sigma'(z); softmax mixes the outputs, so it is the product with its
@@ -116,20 +99,13 @@ def test_output_error_is_the_cost_derivative_through_the_output_activation(cost)
         np.testing.assert_allclose(net.output_error(z, a, y), a - y, rtol=1e-12)
 
 
-def training_set(n=60, sizes=(5, 4, 3), seed=3):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((sizes[0], n))
-    labels = rng.integers(0, sizes[-1], n)
-    return [(X[:, i:i + 1], np.eye(sizes[-1])[:, [labels[i]]]) for i in range(n)]
-
-
 @pytest.mark.parametrize("lmbda,penalty,mu", [(0.0, "l2", 0.0), (0.5, "l2", 0.0),
                                                (0.5, "l1", 0.0), (0.0, "l2", 0.9),
                                                (0.5, "l2", 0.5), (0.5, "l1", 0.9)])
 @pytest.mark.parametrize("activation,cost", [("sigmoid", "quadratic"), ("relu", "log_likelihood"),
                                              ("tanh", "cross_entropy")])
 def test_loop_and_matrix_epochs_end_in_the_same_weights(activation, cost, lmbda, penalty, mu,
-                                                        capsys):
+                                                        training_set):
     data = training_set()
     nets = {}
     for method in ("loop", "matrix"):

@@ -1,17 +1,17 @@
 """Tests on the real MNIST files, found through $MNIST_DATA_DIR, and of
-``python network.py`` as a program: its options, its messages, and what
-Ctrl-C and SIGTERM do to it."""
+``python network.py`` as a program: its options and messages, Ctrl-C and
+SIGTERM, output that fails, memory that runs out; and of the scripts in
+bench/ that reproduce the book's results."""
 
 import gzip
-import hashlib
-import http.server
 import os
 import pathlib
 import re
+import resource
 import signal
+import stat
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -23,23 +23,7 @@ from network import Network
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def data_dir():
-    """The directory of the real MNIST files.  Outside CI the tests that
-    need it are skipped when $MNIST_DATA_DIR is not set; in CI they fail."""
-    path = os.environ.get("MNIST_DATA_DIR")
-    if not path or not os.path.isdir(path):
-        if os.environ.get("CI"):
-            pytest.fail("CI must set MNIST_DATA_DIR to the directory of the MNIST files")
-        pytest.skip("set MNIST_DATA_DIR to a directory holding the four MNIST files")
-    return path
-
-
-@pytest.fixture(scope="module")
-def mnist(data_dir):
-    return mnist_loader.load_data_matrices(data_dir)
-
-
+#### The real files
 def test_shapes_and_label_counts(mnist):
     (X, Y), (Xv, labels_v), (Xt, labels_t) = mnist
     assert X.shape == (784, 50000) and Y.shape == (10, 50000)
@@ -63,45 +47,23 @@ def test_book_format(data_dir):
     assert isinstance(test[0][1], int) and test[0][1] == 7
 
 
-def test_one_epoch_of_the_book_network(mnist, capsys):
+def test_one_epoch_of_the_book_network(mnist):
     training, validation, _ = mnist
-    net = Network([784, 30, 10], seed=0)
-    history = net.SGD(training, 1, 10, 3.0, validation)
-    # The book reports 91.29% after its first epoch.
-    assert history[0]["accuracy"] >= 9000
+    history = Network([784, 30, 10], seed=0).SGD(training, 1, 10, 3.0, validation)
+    assert history[0]["accuracy"] >= 9000         # the book: 91.29% after its first epoch
 
 
-def test_download_from_a_local_mirror(data_dir, tmp_path, monkeypatch, capsys):
+def test_download_from_a_local_mirror(data_dir, tmp_path, monkeypatch, mirror):
     """The real files, served from 127.0.0.1, are downloaded into an empty
     cache, checked, and loaded."""
-    files = {"/mnist/" + name + ".gz": pathlib.Path(data_dir, name + ".gz").read_bytes()
-             for name in mnist_loader.FILES}
-
-    class Mirror(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = files.get(self.path)
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Mirror)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.delenv("MNIST_DATA_DIR")
-        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-        monkeypatch.setenv("MNIST_MIRRORS", f"http://127.0.0.1:{httpd.server_port}/mnist/")
-        training, validation, test = mnist_loader.load_data()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    for name in mnist_loader.FILES:
+        url = mirror("mnist", name + ".gz", pathlib.Path(data_dir, name + ".gz").read_bytes())
+    monkeypatch.delenv("MNIST_DATA_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("MNIST_MIRRORS", url)
+    training, validation, test = mnist_loader.load_data()
     cache = tmp_path / "neural-network-from-scratch" / "mnist"
     assert sorted(os.listdir(cache)) == sorted(name + ".gz" for name in mnist_loader.FILES)
-    for name, (sha256, *_) in mnist_loader.FILES.items():
-        assert hashlib.sha256((cache / (name + ".gz")).read_bytes()).hexdigest() == sha256
     assert training[0].shape == (50000, 784) and test[1].shape == (10000,)
 
 
@@ -109,99 +71,153 @@ def test_unpacked_files_are_accepted(data_dir, tmp_path):
     name = "t10k-labels-idx1-ubyte"
     (tmp_path / name).write_bytes(gzip.decompress(pathlib.Path(data_dir, name + ".gz").read_bytes()))
     assert mnist_loader.find_file(name, tmp_path) == os.path.join(tmp_path, name)
-    labels = mnist_loader.load_file(name, tmp_path)
-    assert labels.shape == (10000,) and list(labels[:3]) == [7, 2, 1]
+    assert list(mnist_loader.load_file(name, tmp_path)[:3]) == [7, 2, 1]
 
 
-def run(*args, env=None, **kwargs):
-    return subprocess.run([sys.executable, str(ROOT / "network.py"), *args], cwd=ROOT,
-                          capture_output=True, text=True, env=env, **kwargs)
-
-
-def start(*args, env=None):
-    return subprocess.Popen([sys.executable, str(ROOT / "network.py"), *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-
-def test_help_documents_every_option():
-    result = run("--help")
-    assert result.returncode == 0
-    for option in ("--sizes", "--activation", "--cost", "--init", "--lmbda", "--penalty", "--mu",
-                   "--epochs", "--mini-batch-size", "--eta", "--stop-after", "--halve-eta-after",
-                   "--anneal", "--expand", "--shift", "--method", "--seed", "--data", "--save",
-                   "--dtype", "--dead"):
-        assert option in result.stdout
+#### python network.py
+def test_help_is_a_guide_to_every_option(run):
+    status, out, _ = run("--help")
+    assert status == 0
+    for group in ("the network:", "the training:", "chapter 3's techniques, and beyond:",
+                  "data and files:"):
+        assert f"\n{group}\n" in out
+    options = re.findall(r"^  (--[a-z-]+)", out, re.MULTILINE)
+    assert options == ["--sizes", "--activation", "--cost", "--init", "--dtype", "--seed",
+                       "--epochs", "--mini-batch-size", "--eta", "--method", "--dead", "--lmbda",
+                       "--penalty", "--mu", "--stop-after", "--halve-eta-after", "--anneal",
+                       "--expand", "--shift", "--data", "--save"]
+    # Each option has a line of help, and no noise.
+    assert not re.search(r"^  --\S+( \S+)*$\n  --", out, re.MULTILINE)
+    assert "default:" not in out and "None" not in out
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--eta", "-1"], "--eta must be a finite number > 0"),
-    (["--activation", "relux"], "invalid choice: 'relux'"),
+    (["--eta", "-1"], "argument --eta: expected a number > 0, got '-1'"),
+    (["--eta", "nan"], "argument --eta: expected a number > 0, got 'nan'"),
+    (["--activation", "relux"], "argument --activation: invalid choice: 'relux'"),
     (["--sizes", "784", "30", "9"], "MNIST needs 784 inputs and 10 outputs"),
-    (["--epochs", "many"], "invalid int value: 'many'"),
-    (["--epochs", "0"], "--epochs must be an integer >= 1"),
+    (["--sizes", "784", "0", "10"], "argument --sizes: expected an integer >= 1, got '0'"),
+    (["--epochs", "many"], "argument --epochs: expected an integer >= 1, got 'many'"),
+    (["--seed", "-1"], "argument --seed: expected an integer >= 0, got '-1'"),
+    (["--mu", "1"], "argument --mu: expected a number from 0 up to, not including, 1"),
+    (["--shift", "5"], "argument --shift: expected 0 to 4, the margin of MNIST's digits"),
     (["--dead"], "--dead needs --activation relu or leaky_relu"),
-    (["--data", ""], "--data needs a directory"),
-    (["--seed", "-1"], "--seed must be an integer >= 0"),
-    (["--mu", "1"], "--mu must be below 1"),
-    (["--penalty", "l3"], "invalid choice: 'l3'"),
-    (["--stop-after", "0"], "--stop-after must be an integer >= 1"),
     (["--anneal", "--halve-eta-after", "5"],
-     "choose one learning-rate schedule: --anneal or --halve-eta-after"),
-    (["--expand", "--shift", "1"], "choose one of --expand and --shift"),
-    (["--shift", "5"], "--shift must be 0 to 4 pixels"),
-    (["--lmbda", "1e7"], "--lmbda=10000000.0 is too large for --eta=3.0"),
-    (["--sizes", "784", "1000000000", "10"], "choose smaller layers"),
-    (["--save", "/nonexistent/net.npz"], "--save: the directory /nonexistent does not exist"),
-    (["--save", str(ROOT)], "--save needs a file name, such as net.npz, not the directory"),
-    (["--save", "somewhere/"], "--save needs a file name"),
+     "argument --halve-eta-after: not allowed with argument --anneal"),
+    (["--expand", "--shift", "1"], "argument --shift: not allowed with argument --expand"),
+    (["--lmbda", "1e7"], r"lmbda=10000000.0 is too large for eta=3.0 and 50000 training samples"),
+    (["--expand", "--lmbda", "2e5"], r"lmbda=200000.0 is too large for eta=3.0 and 250000"),
+    (["--sizes", "784", "1000000000000", "10"],
+     r"--sizes 784 1000000000000 10: not enough memory \(Unable to allocate .*\); choose smaller"),
+    (["--save", "/nonexistent/net.npz"],
+     "--save: cannot write /nonexistent/net.npz: No such file or directory"),
+    (["--save", str(ROOT)], f"--save: {ROOT} is not a regular file"),
+    (["--save", "somewhere/"], "--save needs a file name, such as net.npz, not 'somewhere/'"),
     (["--save", ""], "--save needs a file name"),
     (["--save", "x" * 300 + ".npz"], "--save: cannot write x+.npz: File name too long"),
     (["--save", "/proc/net.npz"], "--save: cannot write /proc/net.npz"),
 ])
-def test_bad_options_get_one_line_before_any_work(args, message):
+def test_bad_options_get_one_line_before_any_work(run, args, message):
     """Every option that can fail is refused at once, before the data is
     loaded: the data directory given here does not even exist."""
-    result = run("--data", "/nonexistent-mnist", *args)
-    assert result.returncode == 2
-    assert re.search(message, result.stderr) and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("network.py: error: ")
+    status, out, err = run("--data", "/nonexistent-mnist", *args)
+    assert status == 2 and out == "" and "Traceback" not in err
+    assert re.search(message, err)
+    assert err.splitlines()[-1].startswith("network.py: error: ")
 
 
-def test_missing_data_is_one_clear_message(tmp_path):
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path), MNIST_MIRRORS="http://127.0.0.1:9/")
-    env.pop("MNIST_DATA_DIR", None)
-    result = run("--epochs", "1", env=env)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("network.py: Put the four MNIST files")
+def test_save_refuses_a_pipe_or_a_device(run, tmp_path):
+    """Saving replaces the file at the path: never a pipe or a device."""
+    os.mkfifo(tmp_path / "fifo")
+    for path in (tmp_path / "fifo", "/dev/null"):
+        status, out, err = run("--data", "/nonexistent-mnist", "--save", str(path))
+        assert status == 2 and f"--save: {path} is not a regular file" in err
+    assert stat.S_ISFIFO((tmp_path / "fifo").stat().st_mode)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
-def test_a_short_run(data_dir, tmp_path):
+@pytest.mark.parametrize("where", ["nowhere", "a file", "none"])
+def test_missing_data_is_one_clear_message(run, tmp_path, where):
+    (tmp_path / "a-file").write_text("not a directory")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "MNIST_MIRRORS": "http://127.0.0.1:9/",
+           "MNIST_DATA_DIR": None}
+    args = {"nowhere": ["--data", str(tmp_path / "nowhere")], "none": [],
+            "a file": ["--data", str(tmp_path / "a-file")]}[where]
+    status, out, err = run("--epochs", "1", *args, env=env)
+    assert status == 1 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith({"nowhere": f"network.py: the MNIST data directory {tmp_path}/nowhere: "
+                                      f"No such file or directory",
+                           "a file": f"network.py: the MNIST data directory {tmp_path}/a-file: "
+                                     f"Not a directory",
+                           "none": "network.py: Put the four MNIST files"}[where])
+
+
+def test_a_short_run(run, data_dir, tmp_path):
     path = tmp_path / "net.npz"
-    result = run("--epochs", "1", "--data", data_dir, "--save", str(path))
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("Epoch 0: ") and "/ 10000, validation " in lines[0]
-    assert int(lines[0].split()[2]) >= 9000
-    assert lines[1].startswith("Best validation accuracy ")
-    assert lines[2] == f"Saved the network of epoch 0 to {path}"
+    status, out, err = run("--epochs", "1", "--data", data_dir, "--save", str(path))
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "MNIST loaded: 50,000 training, 10,000 validation and 10,000 test images"
+    assert re.fullmatch(r"Epoch 0: (\d+) / 10000, validation (\d+) / 10000, [\d.]+ s", lines[1])
+    assert int(lines[1].split()[2]) >= 9000
+    assert lines[2].startswith("Best validation accuracy ") and lines[2].endswith(
+        f"in epoch 0, where the test accuracy is {int(lines[1].split()[2]) / 100:.2f}%")
+    assert lines[3:] == [f"Saved the network of epoch 0 to {path}"]
     assert Network.load(path).sizes == [784, 30, 10]
-    assert result.stderr == ""
+    assert os.listdir(tmp_path) == ["net.npz"]
 
 
-def test_chapter_3_options_reach_training(data_dir):
-    result = run("--epochs", "3", "--data", data_dir, "--sizes", "784", "10", "--cost",
-                 "cross_entropy", "--eta", "0.5", "--lmbda", "5", "--penalty", "l1", "--mu", "0.5",
-                 "--halve-eta-after", "1", "--stop-after", "2", "--shift", "1", "--seed", "3")
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("Epoch 0: ") and ", eta 0.5, " in lines[0]
-    assert int(lines[0].split()[2]) >= 8000
+def test_chapter_3_options_reach_training(run, data_dir):
+    status, out, err = run("--epochs", "3", "--data", data_dir, "--sizes", "784", "10", "--cost",
+                           "cross_entropy", "--eta", "0.5", "--lmbda", "5", "--penalty", "l1",
+                           "--mu", "0.5", "--halve-eta-after", "1", "--stop-after", "2",
+                           "--shift", "1", "--seed", "3")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[1].startswith("Epoch 0: ") and ", eta 0.5, " in lines[1]
+    assert int(lines[1].split()[2]) >= 8000
 
 
-def test_no_numpy_warning_reaches_the_user(data_dir):
-    result = run("--epochs", "1", "--data", data_dir, "--activation", "relu", "--eta", "1e6")
-    assert result.returncode in (0, 1)
-    assert "Warning" not in result.stderr and "Traceback" not in result.stderr
+def test_a_diverging_run_is_one_line_and_no_numpy_warning(run, data_dir):
+    """Under PYTHONWARNINGS=error a numpy warning would be a traceback."""
+    status, out, err = run("--epochs", "2", "--data", data_dir, "--activation", "relu", "--cost",
+                           "log_likelihood", "--eta", "1e300", env={"PYTHONWARNINGS": "error"})
+    assert status == 1
+    assert err == ("network.py: training diverged in epoch 0: the weights are no longer finite. "
+                   "Try a smaller learning rate than eta=1e+300.\n")
+
+
+def test_running_out_of_memory_is_one_line(run, data_dir):
+    """--expand in float64 needs 1.5 GB more than a plain run: with the
+    address space capped at 1.2 GB, the program says so in one line."""
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (1_200_000_000, 1_200_000_000))
+    status, out, err = run("--epochs", "1", "--data", data_dir, "--expand", preexec_fn=cap,
+                           env={"OPENBLAS_NUM_THREADS": "1"})
+    assert status == 1 and out == ""
+    assert re.fullmatch(r"network.py: not enough memory: Unable to allocate 1.46 GiB for an array "
+                        r"with shape \(784, 250000\) and data type float64\n", err)
+
+
+@pytest.mark.parametrize("output", ["a pipe whose reader has gone", "a full device",
+                                    "a terminal that cannot print the path"])
+def test_the_network_is_saved_whatever_becomes_of_the_output(program, data_dir, tmp_path, output):
+    path = tmp_path / "réseau.npz"
+    args = ("--epochs", "2", "--data", data_dir, "--save", str(path))
+    if output == "a full device":
+        with open("/dev/full", "w") as full:
+            process = program(*args, stdout=full, stderr=full)
+    elif output == "a pipe whose reader has gone":
+        process = program(*args)
+        assert process.stdout.readline().startswith("MNIST loaded")
+        process.stdout.close()
+    else:
+        process = program(*args, env={"PYTHONIOENCODING": "ascii"})
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0 and not err
+    assert Network.load(path).sizes == [784, 30, 10]
+    if output == "a terminal that cannot print the path":
+        assert re.search(r"Saved the network of epoch \d to .*r\\xe9seau.npz\n$", out)
 
 
 def numpy_is_loading(pid):
@@ -211,97 +227,83 @@ def numpy_is_loading(pid):
         return "numpy" in f.read()
 
 
+def read_until(process, start):
+    """Read the process's output up to the line that begins with ``start``."""
+    for line in process.stdout:
+        if line.startswith(start):
+            return line
+    pytest.fail(f"no line began with {start!r}")
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
-@pytest.mark.parametrize("when", ["numpy loads", 0.6, 1.2])
-def test_ctrl_c_at_the_start_exits_130_quietly(data_dir, when):
-    """Ctrl-C while numpy loads, while the data loads or as training
-    starts.  (Before the first line of network.py runs, Ctrl-C belongs to
+def test_ctrl_c_while_numpy_loads_exits_130_quietly(program, data_dir):
+    """(Before the first line of network.py runs, Ctrl-C belongs to
     Python's own start-up.)"""
-    process = start("--data", data_dir)
-    if when == "numpy loads":
-        while not numpy_is_loading(process.pid):
-            time.sleep(0.002)
+    process = program("--data", data_dir)
+    while not numpy_is_loading(process.pid):
+        pass
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and out == "" and err == ""
+
+
+def test_ctrl_c_in_the_first_epoch_saves_nothing_and_says_so(program, data_dir, tmp_path):
+    path = tmp_path / "net.npz"
+    process = program("--data", data_dir, "--save", str(path), "--sizes", "784", "1000", "10")
+    read_until(process, "MNIST loaded")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and err == ""
+    assert out == (f"\nInterrupted: training stopped.\n"
+                   f"No epoch was completed: nothing was saved to {path}.\n")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("how", ["once", "held down", "SIGTERM"])
+def test_ctrl_c_after_an_epoch_saves_that_epoch(program, data_dir, tmp_path, how):
+    """Right after an epoch's line, that epoch is kept.  Ctrl-C held down
+    sends SIGINT again and again, during the save too: the save finishes."""
+    path = tmp_path / "net.npz"
+    process = program("--epochs", "1000", "--data", data_dir, "--save", str(path),
+                      "--sizes", "784", "100", "10", "--activation", "relu", "--init", "he",
+                      "--eta", "0.5", "--dead")
+    assert re.fullmatch(r"  dead units per hidden layer: \d+\.\d%\n",
+                        read_until(process, "  dead units"))
+    if how == "held down":
+        while process.poll() is None:
+            process.send_signal(signal.SIGINT)
     else:
-        time.sleep(when)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert "Traceback" not in err
-
-
-def test_ctrl_c_in_the_first_epoch_saves_nothing_and_says_so(data_dir, tmp_path):
-    path = tmp_path / "net.npz"
-    # Loading takes about 2 s; an epoch of this network, about 20 s.
-    process = start("--data", data_dir, "--save", str(path), "--sizes", "784", "1000", "10")
-    time.sleep(6)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert "Interrupted: training stopped." in out and "Traceback" not in err
-    assert f"No epoch was completed: nothing was saved to {path}." in out
-    assert not path.exists() and os.listdir(tmp_path) == []
-
-
-def test_ctrl_c_after_an_epoch_saves_that_epoch(data_dir, tmp_path):
-    path = tmp_path / "net.npz"
-    process = start("--epochs", "1000", "--data", data_dir, "--save", str(path),
-                    "--activation", "relu", "--init", "he", "--eta", "0.5", "--dead")
-    first = process.stdout.readline()
-    process.send_signal(signal.SIGINT)              # right after the line: epoch 0 is kept
+        process.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGINT)
     out, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
-    assert first.startswith("Epoch 0: ")
-    assert "Interrupted: training stopped." in out and "Traceback" not in err
-    saved = [line for line in out.splitlines() if line.startswith("Saved the network of epoch")]
-    assert saved == [f"Saved the network of epoch 0 to {path}"]
-    assert Network.load(path).activation == "relu"
+    assert process.returncode == (143 if how == "SIGTERM" else 130) and err == ""
+    lines = out.splitlines()
+    assert lines[:2] == ["", ("Terminated" if how == "SIGTERM" else "Interrupted")
+                         + ": training stopped."]
+    assert lines[2].startswith("Best validation accuracy ") and " in epoch 0, " in lines[2]
+    assert lines[3:] == [f"Saved the network of epoch 0 to {path}"]
+    assert Network.load(path).activation == "relu" and os.listdir(tmp_path) == ["net.npz"]
 
 
-def test_sigterm_during_a_download_leaves_nothing_behind(tmp_path):
+def test_sigterm_during_a_download_leaves_nothing_behind(program, tmp_path, mirror):
     """A mirror on 127.0.0.1 that sends the first file slowly; SIGTERM
     arrives while the partial file is being written."""
-    class Trickle(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", "9912422")
-            self.end_headers()
-            try:
-                for _ in range(600):
-                    self.wfile.write(bytes(1000))
-                    self.wfile.flush()
-                    time.sleep(0.05)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path),
-               MNIST_MIRRORS=f"http://127.0.0.1:{httpd.server_port}/")
-    env.pop("MNIST_DATA_DIR", None)
+    size = mnist_loader.FILES["train-images-idx3-ubyte"][1]
+    url = mirror("slow", "train-images-idx3-ubyte.gz", bytes(size), how="trickle")
     cache = tmp_path / "neural-network-from-scratch" / "mnist"
-    try:
-        process = start("--epochs", "1", env=env)
-        for _ in range(200):
-            if cache.is_dir() and any(name.startswith(".download-") for name in os.listdir(cache)):
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the download never started")
-        time.sleep(0.3)
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=60)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    process = program("--epochs", "1", env={"XDG_CACHE_HOME": str(tmp_path),
+                                             "MNIST_MIRRORS": url, "MNIST_DATA_DIR": None})
+    while not (cache.is_dir() and any(name.endswith(".part") for name in os.listdir(cache))):
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
-    assert "Terminated: while loading the data." in out and "Traceback" not in err
+    assert out == "\nTerminated: while loading the data.\n"
+    assert "Traceback" not in err and (not err or err.endswith("\n"))
     assert os.listdir(cache) == []
 
 
+#### The scripts of bench/
 def test_the_dead_relu_experiment_prints_its_table(data_dir):
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "dead_relu.py"), "--epochs", "1",
                              "--data", data_dir], capture_output=True, text=True, cwd=ROOT)

@@ -8,7 +8,6 @@ import pytest
 
 import network
 from network import Network
-from test_gradients import numerical_gradient, training_set
 
 
 def two_moons(n, seed):
@@ -38,11 +37,11 @@ def test_learns_two_moons(activation, cost, init, eta, mu, capsys):
     assert history[-1]["cost"] < history[0]["cost"]
     assert [r["epoch"] for r in history] == list(range(60))
     assert all(r["eta"] == eta for r in history)
-    assert [r["stop"] for r in history] == [None] * 59 + ["epochs done"]
+    assert all(r["stop"] is None for r in history)
     assert "Epoch 59: " in capsys.readouterr().out
 
 
-def test_the_book_data_format_works(capsys):
+def test_the_book_data_format_works(training_set, capsys):
     data = training_set(n=30)
     test = [(x, int(np.argmax(y))) for x, y in data]
     net = Network([5, 4, 3], seed=1)
@@ -52,7 +51,7 @@ def test_the_book_data_format_works(capsys):
     assert capsys.readouterr().out.startswith(f"Epoch 0: {net.evaluate(test)} / 30, validation ")
 
 
-def test_same_seed_same_run_and_float32(capsys):
+def test_same_seed_same_run_and_float32(training_set):
     data = training_set()
     a, b = Network([5, 4, 3], seed=5), Network([5, 4, 3], seed=5)
     a.SGD(data, 2, 10, 1.0)
@@ -123,14 +122,14 @@ def test_momentum_steps():
     np.testing.assert_allclose(net.weights[0], w0 + v1 + v2, rtol=1e-14)
 
 
-def test_mu_zero_is_exactly_plain_sgd(capsys):
+def test_mu_zero_is_exactly_plain_sgd(training_set):
     """With mu = 0 SGD takes the book's step, bit for bit: compared with
     the rule w -> (1 - eta lmbda / n) w - (eta / m) nabla_w written out."""
     data = training_set(n=20)
     net = Network([5, 4, 3], seed=2)
     by_hand = Network([5, 4, 3], seed=2)
     net.SGD(data, 1, 20, 0.5, lmbda=0.3, mu=0.0)
-    X, Y = network.training_matrices(by_hand, data)
+    X, Y = network.as_matrices(data, by_hand, "data")
     order = by_hand.rng.permutation(20)             # the shuffle SGD drew from the same seed
     nabla_b, nabla_w = by_hand.backprop_batch(X[:, order], Y[:, order])
     for w, nw in zip(by_hand.weights, nabla_w):
@@ -143,7 +142,7 @@ def test_mu_zero_is_exactly_plain_sgd(capsys):
 
 
 @pytest.mark.parametrize("penalty", ["l2", "l1"])
-def test_the_update_descends_the_gradient_of_total_cost(penalty):
+def test_the_update_descends_the_gradient_of_total_cost(penalty, numerical_gradient):
     """The step that descend takes is eta times the gradient of total_cost,
     penalty included: checked against finite differences (for L1, away
     from w = 0, where |w| has no derivative)."""
@@ -162,25 +161,24 @@ def test_the_update_descends_the_gradient_of_total_cost(penalty):
         np.testing.assert_allclose((w0 - w1) / eta, g, rtol=1e-6, atol=1e-9)
 
 
-def test_l2_needs_the_size_of_the_training_set():
+def test_l2_needs_the_size_of_the_training_set(training_set):
     net = Network([5, 4, 3], seed=0)
     with pytest.raises(ValueError, match="pass n, the size of the training set"):
         net.update_mini_batch(training_set(n=4), 0.5, lmbda=1.0)
     before = [w.copy() for w in net.weights]
-    net.update_mini_batch_matrix(*network.training_matrices(net, training_set(n=4)), 0.5,
+    net.update_mini_batch_matrix(*network.as_matrices(training_set(n=4), net, "data"), 0.5,
                                  lmbda=1.0, n=4)
     assert not np.allclose(before[0], net.weights[0])
 
 
 #### Early stopping and the learning-rate schedule
 @pytest.fixture
-def scripted(monkeypatch):
+def scripted(monkeypatch, training_set):
     """Run SGD with validation accuracies given in advance, epoch by epoch."""
     def run(accuracies, epochs=None, **kwargs):
         net = Network([5, 4, 3], seed=0)
         scores = iter(accuracies)
-        validation = network.labelled_matrices(net, [(x, 0) for x, _ in training_set(n=10)],
-                                               "v")
+        validation = [(x, 0) for x, _ in training_set(n=10)]
         monkeypatch.setattr(net, "evaluate", lambda data: next(scores))
         return net.SGD(training_set(n=10), epochs or len(accuracies), 5, 1.0,
                        validation_data=validation, **kwargs)
@@ -191,8 +189,9 @@ def test_stop_after_n_epochs_without_a_better_validation_accuracy(scripted, caps
     history = scripted([5, 6, 6, 7, 7, 6, 7, 9, 9], stop_after=3)
     # The best, 7, comes in epoch 3; epochs 4, 5 and 6 do not beat it.
     assert [r["epoch"] for r in history] == [0, 1, 2, 3, 4, 5, 6]
-    assert history[-1]["stop"] == "early stop"
-    assert "Stopped early: no better validation accuracy in 3 epochs" in capsys.readouterr().out
+    assert history[-1]["stop"] == "Stopped early: no better validation accuracy in 3 epochs"
+    assert [r["stop"] for r in history[:-1]] == [None] * 6
+    assert capsys.readouterr().out.endswith("\n" + history[-1]["stop"] + "\n")
 
 
 def test_halving_eta_and_the_end_of_the_schedule(scripted, capsys):
@@ -202,19 +201,25 @@ def test_halving_eta_and_the_end_of_the_schedule(scripted, capsys):
     # Halved after epochs 3, 6, 8, ...: two epochs without a new best,
     # counted again after each halving; the end comes at 1/128.
     assert etas[:9] == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
-    assert etas[-1] == 1 / 64 and history[-1]["stop"] == "end of schedule"
-    assert len(history) == 17
+    assert etas[-1] == 1 / 64 and len(history) == 17
+    assert history[-1]["stop"] == "Stopped: eta has been halved down to 1/128 of its start"
     out = capsys.readouterr().out
-    assert ", eta 0.5, " in out and "eta has been halved down to 1/128" in out
+    assert ", eta 0.5, " in out and out.endswith("\n" + history[-1]["stop"] + "\n")
 
 
-def test_anneal_lowers_eta_linearly_to_zero(scripted, capsys):
+def test_anneal_lowers_eta_linearly_to_zero(scripted):
     history = scripted([5] * 4, anneal=True)
     assert [r["eta"] for r in history] == [1.0, 0.75, 0.5, 0.25]
-    assert history[-1]["stop"] == "epochs done"
+    assert history[-1]["stop"] is None
 
 
-def test_transform_makes_each_epochs_inputs(capsys):
+def test_the_rules_never_stop_the_last_epoch_early(scripted):
+    """An early stop that falls on the last epoch is no early stop."""
+    history = scripted([5, 6, 6, 6], stop_after=2)
+    assert [r["stop"] for r in history] == [None] * 4
+
+
+def test_transform_makes_each_epochs_inputs(training_set):
     seen = []
 
     def transform(X, rng):
@@ -246,7 +251,6 @@ POSITIVE = np.random.default_rng(0).uniform(0.1, 1.0, (2, 50))
 def test_dead_fraction_of_a_hand_built_network(activation):
     net = hand_built(activation)
     assert net.dead_fraction(POSITIVE) == [pytest.approx(1 / 3)]
-    assert net.dead_fraction([(POSITIVE[:, i:i + 1], 0) for i in range(50)]) == [pytest.approx(1 / 3)]
     net.biases[0][0, 0] = 0.0                       # revive unit 0
     assert net.dead_fraction(POSITIVE) == [0.0]
     net.biases[0][:, 0] = -100.0                    # kill them all
