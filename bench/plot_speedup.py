@@ -17,7 +17,12 @@ It needs matplotlib (pip install matplotlib); nothing else does.
 import argparse
 import json
 import os
+import pathlib
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+from network import write_atomically                       # noqa: E402
 
 EPOCH = 50000
 
@@ -81,15 +86,7 @@ def plot(curves, peak_time, dtype, out):
     bottom.set_ylabel("speedup: loop / matrix")
     bottom.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    # Written whole or not at all: a temporary file beside it, renamed.
-    tmp = f"{out}.{os.getpid()}.part{os.path.splitext(out)[1]}"
-    try:
-        fig.savefig(tmp, dpi=90)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(out, lambda f: fig.savefig(f, format=os.path.splitext(out)[1][1:], dpi=90))
 
 
 def main(argv=None):
