@@ -688,12 +688,11 @@ def main(argv=None):
     --save save that epoch's network.  Return the exit status: 0; 1 when
     something failed; 2 for a bad option; 130 after Ctrl-C, 143 after
     SIGTERM, with the best network so far saved all the same."""
-    import mnist_loader
     sys.stdout, sys.stderr = Unfailing(sys.stdout), Unfailing(sys.stderr)
     parser = argument_parser()
     args = parser.parse_args(argv)
     try:
-        net = check_options(args, mnist_loader)
+        net = check_options(args)
     except ValueError as e:
         parser.error(str(e))
     best, signals = {}, []
@@ -705,7 +704,7 @@ def main(argv=None):
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, interrupt)
     try:
-        problem = train(args, net, best, mnist_loader)
+        problem = train(args, net, best)
     except KeyboardInterrupt:
         problem = None
     finally:
@@ -736,11 +735,12 @@ def main(argv=None):
     return 128 + signum if signum else 1 if problem else 0
 
 
-def train(args, net, best, mnist_loader):
+def train(args, net, best):
     """Load MNIST and train ``net`` as ``args`` say, keeping in ``best``
     the sizes of the validation and test data ("data"), then the record
     and the network of the epoch with the best validation accuracy so
     far.  Return None, or what stopped training."""
+    import mnist_loader                     # only the program needs the data
     try:
         training, validation, test = mnist_loader.load_data_matrices(
             args.data, dtype=net.dtype, expand=args.expand)
@@ -861,8 +861,9 @@ def argument_parser():
     return parser
 
 
-def check_options(args, mnist_loader):
+def check_options(args):
     """Check what the parser could not, before any work; return the network."""
+    import mnist_loader
     if args.sizes[0] != 784 or args.sizes[-1] != 10:
         raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
                          f"got --sizes {' '.join(map(str, args.sizes))}")
