@@ -318,7 +318,7 @@ def fetch(url, f, original, timeout, min_rate, progress):
         if done:
             show(progress, "\n")
     if done != size:
-        raise MNISTError(f"the transfer stopped after {done} of {size} bytes")
+        raise MNISTError(f"the server sent {done} bytes, but the file has {size}")
     if digest.hexdigest() != sha256:
         raise MNISTError("its SHA-256 is wrong: it is not the original file")
 

@@ -869,6 +869,9 @@ def check_options(args):
                          f"got --sizes {' '.join(map(str, args.sizes))}")
     if args.dead and args.activation not in ("relu", "leaky_relu"):
         raise ValueError("--dead needs --activation relu or leaky_relu")
+    if args.data == "":
+        raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
+                         "cache")
     check_l2(args.eta, args.lmbda, mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1),
              args.penalty)
     if args.save is not None:

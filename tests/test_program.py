@@ -102,6 +102,7 @@ def test_help_is_a_guide_to_every_option(run):
     (["--mu", "1"], "argument --mu: expected a number from 0 up to, not including, 1"),
     (["--shift", "5"], "argument --shift: expected 0 to 4, the margin of MNIST's digits"),
     (["--dead"], "--dead needs --activation relu or leaky_relu"),
+    (["--data", ""], "--data needs a directory"),
     (["--anneal", "--halve-eta-after", "5"],
      "argument --halve-eta-after: not allowed with argument --anneal"),
     (["--expand", "--shift", "1"], "argument --shift: not allowed with argument --expand"),
