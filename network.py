@@ -29,13 +29,16 @@ Shapes are the book's: an input ``x`` is a column vector of shape
 (n_in, m), one sample per column.  Only numpy is needed.  Where the code
 departs from the book:
 
-* ``l`` counts layers from the end in ``backprop``, as in the book's
-  code (l = 1 is the output layer), not from the input as in chapter 2.
+* ``l`` counts layers from the end in ``backprop`` (l = 1 is the output
+  layer), as the book's code does, not from the input as chapter 2 does.
 * BP2 uses the hidden layers' activation; the output layer's belongs to
   the cost and is in BP1 (``output_error``).
 * ``total_cost`` divides the regularisation term by n, the size of the
   training set, as the update rule does; network2 divides by the size
   of the data being evaluated.
+* With momentum, the weight decay of L2 and L1 acts on the weights
+  directly, not through the velocity (as in "decoupled weight decay");
+  without momentum the two are the same.
 * ``SGD`` returns a history, one record per epoch, and shuffles with the
   network's own random generator, so that a seed makes a run
   reproducible; ``save`` writes numpy arrays where network2 writes JSON.
@@ -52,9 +55,7 @@ import sys
 import time
 import zipfile
 
-if __name__ == "__main__":
-    # Ctrl-C before the program has started (while numpy loads, say) ends
-    # it quietly with the usual status, 130, instead of a traceback.
+if __name__ == "__main__":      # Ctrl-C while numpy loads: end quietly, with status 130
     signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
 
 import numpy as np
@@ -70,10 +71,11 @@ class Network:
         function; the output layer's belongs to the ``cost``: sigmoid for
         "quadratic" and "cross_entropy", softmax for "log_likelihood".
         ``init`` chooses the weights' starting spread: "gaussian" draws
-        them from N(0, 1) as in chapter 1, "scaled" from N(0, 1/n_in) as
-        in chapter 3, "he" from N(0, 2/n_in).  Biases start as N(0, 1),
-        except with "he", where they start at zero as in He et al.'s
-        paper.  The input layer has no biases.
+        them from N(0, 1) as in chapter 1, "scaled" from N(0, 1/n_in) (a
+        standard deviation of 1/sqrt(n_in)) as in chapter 3, "he" from
+        N(0, 2/n_in).  Biases start as N(0, 1), except with "he", where
+        they start at zero as in He et al.'s paper.  The input layer has
+        no biases.
 
         ``seed`` makes a run reproducible: it seeds the random generator
         that draws the starting weights and shuffles the training data.
@@ -82,10 +84,10 @@ class Network:
         if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
             raise ValueError(f"sizes must list at least two positive integers, such as "
                              f"[784, 30, 10]; got {sizes!r}")
-        for what, name, choices in (("activation", activation, ACTIVATIONS),
-                                    ("cost", cost, COSTS), ("init", init, INITS)):
-            if name not in choices:
-                raise ValueError(f"unknown {what} {name!r}; choose one of: {', '.join(choices)}")
+        cost = getattr(cost, "name", cost)         # network2's way, a cost class, works too
+        check_choice("activation", activation, ACTIVATIONS)
+        check_choice("cost", cost, COSTS)
+        check_choice("init", init, INITS)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be np.float32 or np.float64, not {self.dtype}")
@@ -128,7 +130,7 @@ class Network:
         the book's backprop one sample at a time, or "matrix", one
         ``backprop_batch`` per mini-batch: from the same seed both make the
         same training run.  ``stop_after``, ``halve_eta_after`` and
-        ``anneal`` are chapter 3's rules (see ``learning_rate``).
+        ``anneal`` are chapter 3's rules (see ``schedule``).
         ``transform(X, rng)``, if given, makes each epoch's training inputs
         from X (such as mnist_loader.shift_randomly).
 
@@ -143,12 +145,13 @@ class Network:
         X, Y = as_matrices(training_data, self, "training_data")
         test_data = as_matrices(test_data, self, "test_data", labelled=True)
         validation_data = as_matrices(validation_data, self, "validation_data", labelled=True)
+        check_choice("penalty", penalty, ("l2", "l1"))
+        check_choice("method", method, ("loop", "matrix"))
         if (stop_after or halve_eta_after) and validation_data is None:
             raise ValueError("stop_after and halve_eta_after watch the validation accuracy: "
                              "pass validation_data")
-        if penalty not in ("l2", "l1") or method not in ("loop", "matrix"):
-            raise ValueError(f"penalty is 'l2' or 'l1' and method 'loop' or 'matrix', "
-                             f"not {penalty!r} and {method!r}")
+        if halve_eta_after and anneal:
+            raise ValueError("choose one learning-rate schedule: halve_eta_after or anneal")
         n = X.shape[1]
         check_l2(eta, lmbda, n, penalty)
         history, eta_j = [], eta
@@ -182,8 +185,8 @@ class Network:
                           "validation_accuracy": validation_data
                           and self.evaluate(validation_data)}
             history.append(record)
-            eta_j, record["stop"] = learning_rate(eta, history, epochs, stop_after,
-                                                  halve_eta_after, anneal)
+            eta_j, record["stop"] = schedule(eta, history, epochs, stop_after, halve_eta_after,
+                                             anneal)
             note = on_epoch(record) if on_epoch else None
             print(f"Epoch {j}"
                   + (f": {record['accuracy']} / {len(test_data[1])}" if test_data else " complete")
@@ -233,8 +236,7 @@ class Network:
         nabla_b and nabla_w are scaled in place on the way."""
         if lmbda and not n:
             raise ValueError("with lmbda > 0, pass n, the size of the training set")
-        # All in place: new arrays as large as the weights would cost more
-        # time than the arithmetic itself.
+        # In place, so that no step allocates new arrays as large as the weights.
         if lmbda and penalty == "l2":
             for w in self.weights:
                 w *= 1 - eta * lmbda / n
@@ -391,10 +393,10 @@ class Network:
                 biases = [saved[f"b{i}"] for i in range(len(sizes) - 1)]
             shapes = ([(y, x) for x, y in zip(sizes[:-1], sizes[1:])]
                       + [(y, 1) for y in sizes[1:]])
-            if [p.shape for p in weights + biases] != shapes:
-                raise ValueError("its weights and biases do not have the shapes its sizes give")
-            if len({p.dtype for p in weights + biases}) > 1:
-                raise ValueError("its weights and biases differ in dtype")
+            if ([p.shape for p in weights + biases] != shapes
+                    or len({p.dtype for p in weights + biases}) > 1):
+                raise ValueError("its weights and biases do not have the shapes its sizes give, "
+                                 "or differ in dtype")
             if not all(np.isfinite(p).all() for p in weights + biases):
                 raise ValueError("it holds NaN or infinite weights")
             net = cls(sizes, *names, dtype=weights[0].dtype)
@@ -406,10 +408,10 @@ class Network:
         return net
 
 
-def learning_rate(eta, history, epochs, stop_after=None, halve_eta_after=None, anneal=False):
-    """Chapter 3's rules for the learning rate, applied to the records of
-    the epochs so far.  Return the learning rate of the next epoch, and
-    None or why training stops early:
+def schedule(eta, history, epochs, stop_after=None, halve_eta_after=None, anneal=False):
+    """Chapter 3's rules for the learning rate and for stopping early,
+    applied to the records of the epochs so far.  Return the learning
+    rate of the next epoch, and None or why training stops now:
     * ``stop_after``: stop after that many epochs in a row without a new
       best validation accuracy (early stopping);
     * ``halve_eta_after``: halve eta after that many epochs without a new
@@ -417,17 +419,17 @@ def learning_rate(eta, history, epochs, stop_after=None, halve_eta_after=None, a
       fallen to 1/128 of its start (the book's exercise);
     * ``anneal``: lower eta linearly from its start to zero over the
       ``epochs``."""
-    scores = [record["validation_accuracy"] for record in history]
-    # The epochs since the best validation accuracy, and those run at the current eta.
-    since_best = len(history) - 1 - scores.index(max(scores)) if scores[-1] is not None else 0
     current = history[-1]["eta"]
-    since_change = next((k for k, r in enumerate(reversed(history)) if r["eta"] != current),
-                        len(history))
-    if len(history) == epochs:
+    if len(history) == epochs:                  # the last epoch: nothing to decide
         return current, None
+    scores = [record["validation_accuracy"] for record in history]
+    since_best = 0
+    if scores[-1] is not None:
+        since_best = len(scores) - 1 - scores.index(max(scores))
+    at_this_eta = sum(record["eta"] == current for record in history)
     if stop_after and since_best >= stop_after:
         return current, f"Stopped early: no better validation accuracy in {stop_after} epochs"
-    if halve_eta_after and min(since_best, since_change) >= halve_eta_after:
+    if halve_eta_after and min(since_best, at_this_eta) >= halve_eta_after:
         current /= 2
         if current <= eta / 128:
             return current, "Stopped: eta has been halved down to 1/128 of its start"
@@ -457,7 +459,7 @@ class QuadraticCost:
     @staticmethod
     def delta(z, a, y):
         """BP1: delta^L = nabla_a C (Hadamard) sigma'(z^L)."""
-        return (a - y) * sigmoid_prime(z)
+        return QuadraticCost.derivative(a, y) * sigmoid_prime(z)
 
 
 class CrossEntropyCost:
@@ -519,10 +521,8 @@ COSTS = {cost.name: cost for cost in (QuadraticCost, CrossEntropyCost, LogLikeli
 #### Miscellaneous functions: activations and their derivatives, initialisations
 def sigmoid(z):
     """The sigmoid function, 1 / (1 + exp(-z)), applied elementwise."""
-    # The same function written with tanh, because exp(-z) overflows, with
-    # a warning, for z below about -709 (-88 in float32), and tanh never
-    # does.  It costs time: on a CPU without AVX-512, numpy's tanh took 1.1
-    # to 2.5 times as long as exp on arrays of this network's sizes.
+    # Written with tanh, which never overflows, where exp(-z) does below
+    # about -709 (-88 in float32).
     return 0.5 * np.tanh(0.5 * z) + 0.5
 
 
@@ -580,7 +580,7 @@ ACTIVATIONS = {
     "tanh": (tanh, tanh_prime),
 }
 
-# The standard deviation of the starting weights of a layer with n_in inputs.
+# The standard deviation s of a layer's starting weights, N(0, s^2), for n_in inputs.
 INITS = {
     "gaussian": lambda n_in: 1.0,                  # chapter 1: N(0, 1)
     "scaled": lambda n_in: 1.0 / np.sqrt(n_in),    # chapter 3: N(0, 1/n_in)
@@ -613,11 +613,13 @@ def as_matrices(data, net, name, labelled=False):
             if not labelled:
                 check_shape(y, (net.sizes[-1], 1), f"y in {name}")
         xs, ys = zip(*data)
-        data = np.hstack(xs), np.array(ys) if labelled else np.hstack(ys)
+        data = (np.hstack(xs), np.array(ys) if labelled else np.hstack(ys))
     if not (isinstance(data, tuple) and len(data) == 2):
-        raise TypeError(f"{name} must be a list of (x, y) tuples or a pair of matrices (X, Y)"
-                        + (", but zip() gives an iterator in Python 3: pass list(zip(...))"
-                           if isinstance(data, zip) else f", not {type(data).__name__}"))
+        hint = {zip: "zip() gives an iterator in Python 3: pass list(zip(...))",
+                float: "lmbda and the options after it are keyword-only, as in lmbda=5.0"}
+        raise TypeError(f"{name} must be a list of (x, y) tuples or a pair of matrices (X, Y), "
+                        f"not {type(data).__name__}"
+                        + (f"; {hint[type(data)]}" if type(data) in hint else ""))
     X, Y = data
     check_shape(X, (net.sizes[0], None), f"X of {name}")
     if np.shape(X)[1] == 0:
@@ -635,7 +637,8 @@ def as_matrices(data, net, name, labelled=False):
     if not (Y.shape == X.shape[1:] and Y.dtype.kind in "iu"
             and 0 <= Y.min() <= Y.max() < net.sizes[-1]):
         raise ValueError(f"{name}: expected {X.shape[1]} integer labels from 0 to "
-                         f"{net.sizes[-1] - 1}, got an array of shape {Y.shape}, {Y.dtype}")
+                         f"{net.sizes[-1] - 1} (labels, not one-hot columns), got an array of "
+                         f"shape {Y.shape}, {Y.dtype}")
     return X, Y
 
 
@@ -643,7 +646,7 @@ def check_shape(a, shape, name):
     """Raise ValueError unless the array ``a`` has the ``shape`` given, a
     pair whose second entry may be None, for any number of columns.  A
     flat vector gets the advice that mends it."""
-    found = a.shape if isinstance(a, np.ndarray) else np.shape(a)
+    found = np.shape(a)
     if len(found) == 2 and found[0] == shape[0] and shape[1] in (None, found[1]):
         return
     if found == shape[:1]:
@@ -651,6 +654,11 @@ def check_shape(a, shape, name):
                          f"of shape ({shape[0]}, 1): reshape it with .reshape(-1, 1)")
     raise ValueError(f"{name} has shape {found}; expected "
                      f"({shape[0]}, {'m' if shape[1] is None else shape[1]})")
+
+
+def check_choice(what, name, choices):
+    if name not in choices:
+        raise ValueError(f"unknown {what} {name!r}; choose one of: {', '.join(choices)}")
 
 
 def check_l2(eta, lmbda, n, penalty="l2"):
@@ -703,6 +711,7 @@ def main(argv=None):
             raise KeyboardInterrupt
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, interrupt)
+    Unfailing.stop = args.save is None
     try:
         problem = train(args, net, best)
     except KeyboardInterrupt:
@@ -710,6 +719,7 @@ def main(argv=None):
     finally:
         for s in (signal.SIGINT, signal.SIGTERM):
             signal.signal(s, signal.SIG_IGN)        # from now on nothing stops the save
+        Unfailing.stop = False
     signum = signals[0] if signals else 0
     saved = args.save and "record" in best
     if saved:
@@ -769,12 +779,17 @@ def train(args, net, best):
         return str(e)
     except MemoryError as e:
         return f"not enough memory: {e}"
+    except OSError as e:                    # from Unfailing: see there
+        return f"the output cannot be written ({e.strerror}), so training stopped"
 
 
 class Unfailing:
-    """The program's output, which never stops the program: what the
-    terminal cannot encode is escaped, and once writing fails (the reader
-    of a pipe has gone, a disk is full) the rest goes to /dev/null."""
+    """The program's output: what the terminal cannot encode is escaped,
+    and once writing fails (the reader of a pipe has gone, a disk is full)
+    the output goes to /dev/null.  Training goes on if there is a network
+    to save; if not, ``stop`` is set and the failure stops it."""
+
+    stop = False
 
     def __init__(self, stream):
         stream.reconfigure(errors="backslashreplace")
@@ -789,6 +804,8 @@ class Unfailing:
             self.stream.flush()
         except OSError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+            if self.stop:
+                raise
 
 
 def argument_parser():
@@ -806,53 +823,58 @@ def argument_parser():
         return parse
     count = number(int, lambda v: v >= 1, "an integer >= 1")
     parser = argparse.ArgumentParser(
-        prog="network.py", description="Train a neural network on the MNIST handwritten digits "
-        "and print its accuracy after every epoch. Without options this is the run of chapter 1 "
-        "of Neural Networks and Deep Learning.")
+        prog="network.py", usage="%(prog)s [options]",
+        description="Train a neural network on the MNIST handwritten digits. After every epoch "
+        "it prints how many of the 10,000 test images, and of the 10,000 validation images, "
+        "the network classifies right; at the end, the test accuracy of the epoch with the "
+        "best validation accuracy. Without options this is the run of chapter 1 of Neural "
+        "Networks and Deep Learning.")
     add = parser.add_argument_group("the network").add_argument
     add("--sizes", type=count, nargs="+", default=[784, 30, 10], metavar="N",
-        help="neurons per layer, from the 784 inputs to the 10 outputs (784 30 10)")
+        help="neurons per layer, from the 784 inputs to the 10 outputs (default: 784 30 10)")
     add("--activation", choices=ACTIVATIONS, default="sigmoid",
-        help="the hidden layers' activation function (sigmoid)")
+        help="the hidden layers' activation function (default: sigmoid)")
     add("--cost", choices=COSTS, default="quadratic",
-        help="the cost; log_likelihood puts a softmax on the outputs (quadratic)")
+        help="the cost; log_likelihood puts a softmax on the outputs (default: quadratic)")
     add("--init", choices=INITS, default="gaussian",
-        help="the starting weights: N(0,1), N(0,1/n_in) or He's N(0,2/n_in) (gaussian)")
+        help="the starting weights: gaussian N(0,1), scaled N(0,1/n_in) or he N(0,2/n_in) "
+             "(default: gaussian)")
     add("--dtype", choices=("float64", "float32"), default="float64",
-        help="float32 is faster, the more so the larger the network (float64)")
+        help="float32 is faster, the more so the larger the network (default: float64)")
     add("--seed", type=number(int, lambda v: v >= 0, "an integer >= 0"), default=0,
-        help="the seed of the starting weights and the shuffles (0)")
-    add = parser.add_argument_group("the training").add_argument
-    add("--epochs", type=count, default=30, help="the number of epochs (30)")
-    add("--mini-batch-size", type=count, default=10, metavar="M",
-        help="the number of samples per step (10)")
-    add("--eta", type=number(float, lambda v: 0 < v < np.inf, "a number > 0"), default=3.0,
-        help="the learning rate (3.0)")
-    add("--method", choices=("loop", "matrix"), default="matrix",
-        help="backprop one sample at a time, or a mini-batch at once (matrix)")
+        help="the seed of the starting weights and of the shuffles (default: 0)")
     add("--dead", action="store_true",
         help="print each hidden layer's share of dead ReLU units after every epoch")
-    group = parser.add_argument_group("chapter 3's techniques, and beyond")
+    add = parser.add_argument_group("the training").add_argument
+    add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
+    add("--mini-batch-size", type=count, default=10, metavar="M",
+        help="the number of samples per step (default: 10)")
+    add("--eta", type=number(float, lambda v: 0 < v < np.inf, "a number > 0"), default=3.0,
+        help="the learning rate (default: 3.0)")
+    add("--method", choices=("loop", "matrix"), default="matrix",
+        help="backprop one sample at a time, or a mini-batch at once (default: matrix)")
+    group = parser.add_argument_group("chapter 3's techniques, and two beyond the book")
     group.add_argument("--lmbda", type=number(float, lambda v: 0 <= v < np.inf, "a number >= 0"),
-                       default=0.0, help="the regularisation parameter (0: none)")
+                       default=0.0, help="the regularisation parameter (default: 0, none)")
     group.add_argument("--penalty", choices=("l2", "l1"), default="l2",
-                       help="the regularisation: L2, weight decay, or L1 (l2)")
+                       help="the regularisation: l2 (weight decay) or l1 (default: l2)")
     group.add_argument("--mu", type=number(float, lambda v: 0 <= v < 1, "a number from 0 up "
                                            "to, not including, 1 (0.9 is usual)"),
-                       default=0.0, help="the momentum coefficient (0: plain SGD)")
+                       default=0.0, help="the momentum coefficient (default: 0, plain SGD)")
     group.add_argument("--stop-after", type=count, metavar="N",
                        help="stop after N epochs without a better validation accuracy")
     add = group.add_mutually_exclusive_group().add_argument
     add("--halve-eta-after", type=count, metavar="N", help="halve eta after N epochs without "
         "a better validation accuracy; stop once it has fallen to 1/128 of its start")
-    add("--anneal", action="store_true", help="lower eta linearly to zero over the epochs")
+    add("--anneal", action="store_true",
+        help="beyond the book: lower eta linearly to zero over the epochs")
     add = group.add_mutually_exclusive_group().add_argument
     add("--expand", action="store_true", help="train on 250,000 images: each training image "
         "and its copies shifted by one pixel up, down, left and right")
     add("--shift", type=number(int, lambda v: 0 <= v <= 4, "0 to 4, the margin of MNIST's "
                                "digits"), default=0, metavar="PIXELS",
-        help="each epoch, move every training image by up to PIXELS pixels in each direction, "
-             "drawn afresh")
+        help="beyond the book: each epoch, move every training image by up to PIXELS pixels "
+             "in each direction, drawn afresh")
     add = parser.add_argument_group("data and files").add_argument
     add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
         "$MNIST_DATA_DIR, then the cache, then a download into the cache")
@@ -875,11 +897,10 @@ def check_options(args):
     check_l2(args.eta, args.lmbda, mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1),
              args.penalty)
     if args.save is not None:
-        if not os.path.basename(args.save):
-            raise ValueError(f"--save needs a file name, such as net.npz, not {args.save!r}")
-        if os.path.exists(args.save) and not os.path.isfile(args.save):
-            raise ValueError(f"--save: {args.save} is not a regular file; a network is saved "
-                             f"as a file of its own")
+        if not os.path.basename(args.save) or (os.path.exists(args.save)
+                                               and not os.path.isfile(args.save)):
+            raise ValueError(f"--save needs the name of a regular file, such as net.npz, not "
+                             f"{args.save!r}")
         part = f"{args.save}.{os.getpid()}.part"        # the file that saving writes first
         try:
             open(part, "wb").close()

@@ -91,16 +91,33 @@ def test_bad_data(training_set):
             net.evaluate((data[0][0], np.array(labels)))
 
 
-def test_bad_choices_and_rules_without_validation_data(training_set):
+def test_bad_choices_and_rules_that_cannot_be_followed(training_set):
     net = Network([5, 4, 3], seed=0)
-    for kwargs in ({"penalty": "L2"}, {"method": "vectorised"}):
-        with pytest.raises(ValueError, match="penalty is 'l2' or 'l1' and method 'loop' or "
-                                             "'matrix'"):
-            net.SGD(training_set(), 1, 10, 1.0, **kwargs)
+    with pytest.raises(ValueError, match="unknown penalty 'L2'; choose one of: l2, l1"):
+        net.SGD(training_set(), 1, 10, 1.0, penalty="L2")
+    with pytest.raises(ValueError, match="unknown method 'vectorised'; choose one of: loop, "
+                                         "matrix"):
+        net.SGD(training_set(), 1, 10, 1.0, method="vectorised")
     for kwargs in ({"stop_after": 3}, {"halve_eta_after": 3}):
         with pytest.raises(ValueError, match="watch the validation accuracy: pass "
                                              "validation_data"):
             net.SGD(training_set(), 1, 10, 1.0, **kwargs)
+    with pytest.raises(ValueError, match="choose one learning-rate schedule"):
+        net.SGD(training_set(), 1, 10, 1.0, validation_data=[(training_set()[0][0], 0)],
+                halve_eta_after=2, anneal=True)
+
+
+def test_network2_habits_are_met_with_the_fix(training_set):
+    """A cost class, as network2 takes it, works; lmbda given in network2's
+    place, or training data given to evaluate, gets the fix."""
+    net = Network([5, 4, 3], cost=network.CrossEntropyCost, seed=0)
+    assert net.cost is network.CrossEntropyCost
+    with pytest.raises(TypeError, match="not float; lmbda and the options after it are "
+                                        "keyword-only, as in lmbda=5.0"):
+        net.SGD(training_set(), 1, 10, 0.5, 5.0)
+    with pytest.raises(ValueError, match=r"labels, not one-hot columns\), got an array of shape "
+                                         r"\(60, 3, 1\)"):
+        net.evaluate(training_set())
 
 
 def test_an_l2_term_that_would_make_the_weights_grow_is_refused(training_set):
@@ -187,8 +204,8 @@ def refused(path, message):
     ("sizes", np.ones(10 ** 6, int), "w2 is not a file in the archive"),
     ("activation", np.array("softsign"), "unknown activation 'softsign'"),
     ("cost", np.array(["quadratic", "quadratic"]), "unknown cost"),
-    ("w0", np.zeros((3, 2), np.int64), "differ in dtype"),
-    ("b0", np.zeros((3, 1), np.float32), "differ in dtype"),
+    ("w0", np.zeros((3, 2), np.int64), "or differ in dtype"),
+    ("b0", np.zeros((3, 1), np.float32), "or differ in dtype"),
     ("w0", np.full((3, 2), None, object), "Object arrays cannot be loaded"),
 ])
 def test_load_refuses_damaged_networks(tmp_path, saved, name, bad, message):

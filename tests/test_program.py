@@ -78,17 +78,17 @@ def test_unpacked_files_are_accepted(data_dir, tmp_path):
 def test_help_is_a_guide_to_every_option(run):
     status, out, _ = run("--help")
     assert status == 0
-    for group in ("the network:", "the training:", "chapter 3's techniques, and beyond:",
-                  "data and files:"):
+    for group in ("the network:", "the training:",
+                  "chapter 3's techniques, and two beyond the book:", "data and files:"):
         assert f"\n{group}\n" in out
     options = re.findall(r"^  (--[a-z-]+)", out, re.MULTILINE)
     assert options == ["--sizes", "--activation", "--cost", "--init", "--dtype", "--seed",
-                       "--epochs", "--mini-batch-size", "--eta", "--method", "--dead", "--lmbda",
+                       "--dead", "--epochs", "--mini-batch-size", "--eta", "--method", "--lmbda",
                        "--penalty", "--mu", "--stop-after", "--halve-eta-after", "--anneal",
                        "--expand", "--shift", "--data", "--save"]
     # Each option has a line of help, and no noise.
     assert not re.search(r"^  --\S+( \S+)*$\n  --", out, re.MULTILINE)
-    assert "default:" not in out and "None" not in out
+    assert "None" not in out and out.count("(default:") == 13        # each stated once
 
 
 @pytest.mark.parametrize("args,message", [
@@ -112,9 +112,11 @@ def test_help_is_a_guide_to_every_option(run):
      r"--sizes 784 1000000000000 10: not enough memory \(Unable to allocate .*\); choose smaller"),
     (["--save", "/nonexistent/net.npz"],
      "--save: cannot write /nonexistent/net.npz: No such file or directory"),
-    (["--save", str(ROOT)], f"--save: {ROOT} is not a regular file"),
-    (["--save", "somewhere/"], "--save needs a file name, such as net.npz, not 'somewhere/'"),
-    (["--save", ""], "--save needs a file name"),
+    (["--save", str(ROOT)], f"--save needs the name of a regular file, such as net.npz, not "
+                            f"'{ROOT}'"),
+    (["--save", "somewhere/"], "--save needs the name of a regular file, such as net.npz, not "
+                               "'somewhere/'"),
+    (["--save", ""], "--save needs the name of a regular file, such as net.npz, not ''"),
     (["--save", "x" * 300 + ".npz"], "--save: cannot write x+.npz: File name too long"),
     (["--save", "/proc/net.npz"], "--save: cannot write /proc/net.npz"),
 ])
@@ -124,6 +126,7 @@ def test_bad_options_get_one_line_before_any_work(run, args, message):
     status, out, err = run("--data", "/nonexistent-mnist", *args)
     assert status == 2 and out == "" and "Traceback" not in err
     assert re.search(message, err)
+    assert err.splitlines() == ["usage: network.py [options]", err.splitlines()[-1]]
     assert err.splitlines()[-1].startswith("network.py: error: ")
 
 
@@ -132,7 +135,8 @@ def test_save_refuses_a_pipe_or_a_device(run, tmp_path):
     os.mkfifo(tmp_path / "fifo")
     for path in (tmp_path / "fifo", "/dev/null"):
         status, out, err = run("--data", "/nonexistent-mnist", "--save", str(path))
-        assert status == 2 and f"--save: {path} is not a regular file" in err
+        assert status == 2 and f"--save needs the name of a regular file, such as net.npz, " \
+                                f"not '{path}'" in err
     assert stat.S_ISFIFO((tmp_path / "fifo").stat().st_mode)
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
@@ -219,6 +223,18 @@ def test_the_network_is_saved_whatever_becomes_of_the_output(program, data_dir, 
     assert Network.load(path).sizes == [784, 30, 10]
     if output == "a terminal that cannot print the path":
         assert re.search(r"Saved the network of epoch \d to .*r\\xe9seau.npz\n$", out)
+
+
+def test_without_a_network_to_save_an_output_that_fails_ends_the_run(program, data_dir):
+    """python network.py | head -1: the reader has gone, and there is no
+    network to save, so there is nothing left to do."""
+    process = program("--epochs", "1000", "--data", data_dir)
+    assert process.stdout.readline().startswith("MNIST loaded")
+    process.stdout.close()
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert err == ("network.py: the output cannot be written (Broken pipe), so training "
+                   "stopped\n")
 
 
 def numpy_is_loading(pid):
