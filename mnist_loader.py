@@ -59,11 +59,11 @@ FILES = {
 TRAINING_IMAGES = 50000         # the rest of the training file are the validation images
 
 # Public mirrors of the original gzipped files, tried in turn.
-MIRRORS = [
+MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
     "http://yann.lecun.com/exdb/mnist/",
-]
+)
 
 
 class MNISTError(Exception):
@@ -250,11 +250,14 @@ def find_file(name, data_dir=None, mirrors=None):
 
 #### Downloading
 def mirror_list(mirrors=None):
-    """The mirrors to try, in order, as a new list: ``mirrors`` (a list, or
-    URLs separated by spaces), else $MNIST_MIRRORS, else MIRRORS."""
+    """The mirrors to try, in order, as a list that ``download`` may
+    reorder: ``mirrors`` (a list, itself, or URLs separated by spaces),
+    else $MNIST_MIRRORS, else MIRRORS."""
     if mirrors is None:
-        mirrors = os.environ.get("MNIST_MIRRORS", "").split() or MIRRORS
-    return mirrors.split() if isinstance(mirrors, str) else list(mirrors)
+        mirrors = os.environ.get("MNIST_MIRRORS") or MIRRORS
+    if isinstance(mirrors, str):
+        return mirrors.split()
+    return mirrors if isinstance(mirrors, list) else list(mirrors)
 
 
 def download(name, directory, mirrors, timeout=30.0, min_rate=10_000, progress=None):

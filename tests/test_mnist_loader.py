@@ -249,6 +249,25 @@ def test_bad_mirrors_and_bad_headers_are_only_failures(tmp_path, mirror, origina
     assert pathlib.Path(path).read_bytes() == BODY
 
 
+def test_a_mirror_that_failed_is_asked_last_for_the_remaining_files(tmp_path, mirror,
+                                                                   monkeypatch, capsys):
+    """Through load_data, as users meet it: four files, a first mirror
+    that has none of them, a second that has them all."""
+    files = originals(monkeypatch, train_images_idx3_ubyte=IMAGES_IDX,
+                      train_labels_idx1_ubyte=LABELS_IDX, t10k_images_idx3_ubyte=IMAGES_IDX,
+                      t10k_labels_idx1_ubyte=LABELS_IDX)
+    for name, raw in files.items():
+        good = mirror("good", name + ".gz", gzip.compress(raw, mtime=0))
+    bad = mirror("bad", "nothing", None)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("MNIST_DATA_DIR", raising=False)
+    training, validation, test = mnist_loader.load_data(mirrors=[bad, good])
+    np.testing.assert_array_equal(test[1], LABELS)
+    assert [path for path in mirror.requests if path.startswith("/bad/")] == \
+        ["/bad/train-images-idx3-ubyte.gz"]
+    assert len([path for path in mirror.requests if path.startswith("/good/")]) == 4
+
+
 def test_mirrors_may_be_given_as_one_string(tmp_path, mirror, original, monkeypatch, capsys):
     good = mirror("good", NAME + ".gz", BODY)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
