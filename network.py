@@ -458,8 +458,9 @@ class QuadraticCost:
 
     @staticmethod
     def delta(z, a, y):
-        """BP1: delta^L = nabla_a C (Hadamard) sigma'(z^L)."""
-        return QuadraticCost.derivative(a, y) * sigmoid_prime(z)
+        """BP1: delta^L = nabla_a C (Hadamard) sigma'(z^L), with nabla_a C =
+        a - y, the derivative above."""
+        return (a - y) * sigmoid_prime(z)
 
 
 class CrossEntropyCost:
@@ -646,7 +647,7 @@ def check_shape(a, shape, name):
     """Raise ValueError unless the array ``a`` has the ``shape`` given, a
     pair whose second entry may be None, for any number of columns.  A
     flat vector gets the advice that mends it."""
-    found = np.shape(a)
+    found = a.shape if isinstance(a, np.ndarray) else np.shape(a)
     if len(found) == 2 and found[0] == shape[0] and shape[1] in (None, found[1]):
         return
     if found == shape[:1]:
