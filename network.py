@@ -154,6 +154,7 @@ class Network:
             raise ValueError("choose one learning-rate schedule: halve_eta_after or anneal")
         n = X.shape[1]
         check_l2(eta, lmbda, n, penalty)
+        self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]   # at rest
         history, eta_j = [], eta
         for j in range(epochs):
             start = time.perf_counter()
