@@ -193,13 +193,14 @@ def load_file(name, data_dir=None, mirrors=None):
     gz_sha256, gz_size, sha256, size = FILES[name]
     if path.endswith(".gz"):
         sha256, size = gz_sha256, gz_size
-    replace = "Delete it, so that it is downloaded again, or replace it with the original."
+    replace = ("Replace it with the original, or delete it, so that the original is downloaded "
+               "into the cache.")
     try:
         if os.path.getsize(path) != size:
             raise MNISTError(f"{path} has {os.path.getsize(path)} bytes, but the original has "
                              f"{size}: the file is damaged or not the original. {replace}")
         with open(path, "rb") as f:
-            raw = f.read(size + 1)
+            raw = f.read()
     except OSError as e:
         raise MNISTError(f"cannot read {path}: {e.strerror}") from None
     if hashlib.sha256(raw).hexdigest() != sha256:
@@ -228,9 +229,13 @@ def find_file(name, data_dir=None, mirrors=None):
             raise MNISTError(f"the MNIST data directory {given}{source}: {e.strerror}; give a "
                              f"directory that holds the MNIST files") from None
         directories.append(os.fspath(given))
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    # $XDG_CACHE_HOME if it is an absolute path, as its standard says, else ~/.cache;
+    # with no home directory "~" stays "~", and there is no cache.
+    home = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(home):
+        home = os.path.join(os.path.expanduser("~"), ".cache")
     cache = os.path.join(home, "neural-network-from-scratch", "mnist")
-    if os.path.isabs(cache):        # not where there is no home: "~" is left as it is
+    if os.path.isabs(cache):
         directories.append(cache)
     for directory in directories:
         for filename in (name + ".gz", name):
@@ -241,7 +246,7 @@ def find_file(name, data_dir=None, mirrors=None):
                f"in {' or '.join(directories) or 'a data directory'}, and")
     if not os.path.isabs(cache):
         raise MNISTError(f"{missing} there is no cache to download it into, for want of a home "
-                         f"directory: set XDG_CACHE_HOME")
+                         f"directory: set XDG_CACHE_HOME to an absolute path")
     try:
         return download(name, cache, mirror_list(mirrors))
     except MNISTError as e:

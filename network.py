@@ -84,7 +84,7 @@ class Network:
         if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
             raise ValueError(f"sizes must list at least two positive integers, such as "
                              f"[784, 30, 10]; got {sizes!r}")
-        cost = getattr(cost, "name", cost)         # network2's way, a cost class, works too
+        cost = getattr(cost, "name", cost)         # the cost may be given as its class too
         check_choice("activation", activation, ACTIVATIONS)
         check_choice("cost", cost, COSTS)
         check_choice("init", init, INITS)
@@ -180,11 +180,13 @@ class Network:
                         f"training diverged in epoch {j}: the weights are no longer finite. "
                         f"Try a smaller learning rate than eta={eta_j}"
                         + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
-                record = {"epoch": j, "seconds": seconds, "eta": eta_j,
-                          "accuracy": test_data and self.evaluate(test_data),
-                          "cost": test_data and self.total_cost(test_data, lmbda, n, penalty),
-                          "validation_accuracy": validation_data
-                          and self.evaluate(validation_data)}
+                record = {"epoch": j, "seconds": seconds, "eta": eta_j, "accuracy": None,
+                          "cost": None, "validation_accuracy": None}
+                if test_data is not None:
+                    record.update(accuracy=self.evaluate(test_data),
+                                  cost=self.total_cost(test_data, lmbda, n, penalty))
+                if validation_data is not None:
+                    record["validation_accuracy"] = self.evaluate(validation_data)
             history.append(record)
             eta_j, record["stop"] = schedule(eta, history, epochs, stop_after, halve_eta_after,
                                              anneal)
@@ -237,7 +239,7 @@ class Network:
         nabla_b and nabla_w are scaled in place on the way."""
         if lmbda and not n:
             raise ValueError("with lmbda > 0, pass n, the size of the training set")
-        # In place, so that no step allocates new arrays as large as the weights.
+        # In place, to spare each step new arrays as large as the weights.
         if lmbda and penalty == "l2":
             for w in self.weights:
                 w *= 1 - eta * lmbda / n
@@ -612,16 +614,19 @@ def as_matrices(data, net, name, labelled=False):
             raise ValueError(f"{name} is empty")
         for x, y in data:
             check_shape(x, (net.sizes[0], 1), f"x in {name}")
+            if not labelled and np.ndim(y) == 0:
+                raise ValueError(f"y in {name} is a label, {y!r}; training takes the desired "
+                                 f"output, a one-hot column of shape ({net.sizes[-1]}, 1)")
             if not labelled:
                 check_shape(y, (net.sizes[-1], 1), f"y in {name}")
         xs, ys = zip(*data)
         data = (np.hstack(xs), np.array(ys) if labelled else np.hstack(ys))
     if not (isinstance(data, tuple) and len(data) == 2):
-        hint = {zip: "zip() gives an iterator in Python 3: pass list(zip(...))",
-                float: "lmbda and the options after it are keyword-only, as in lmbda=5.0"}
+        hint = ("; zip() gives an iterator in Python 3: pass list(zip(...))"
+                if isinstance(data, zip) else "; lmbda and the options after it are "
+                "keyword-only, as in lmbda=5.0" if isinstance(data, (int, float)) else "")
         raise TypeError(f"{name} must be a list of (x, y) tuples or a pair of matrices (X, Y), "
-                        f"not {type(data).__name__}"
-                        + (f"; {hint[type(data)]}" if type(data) in hint else ""))
+                        f"not {type(data).__name__}{hint}")
     X, Y = data
     check_shape(X, (net.sizes[0], None), f"X of {name}")
     if np.shape(X)[1] == 0:
@@ -630,11 +635,13 @@ def as_matrices(data, net, name, labelled=False):
     # in memory, so that gathering a mini-batch's columns is a fast copy
     # of whole blocks, and a column viewed as a vector needs no copy.
     X = np.asfortranarray(X, net.dtype)
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinite values; clean the data first")
     if not labelled:
         check_shape(Y, (net.sizes[-1], X.shape[1]), f"Y of {name}")
-        return X, np.asfortranarray(Y, net.dtype)
+        Y = np.asfortranarray(Y, net.dtype)
+    if not (np.isfinite(X).all() and (labelled or np.isfinite(Y).all())):
+        raise ValueError(f"{name} contains NaN or infinite values; clean the data first")
+    if not labelled:
+        return X, Y
     Y = np.asarray(Y)
     if not (Y.shape == X.shape[1:] and Y.dtype.kind in "iu"
             and 0 <= Y.min() <= Y.max() < net.sizes[-1]):
@@ -648,7 +655,7 @@ def check_shape(a, shape, name):
     """Raise ValueError unless the array ``a`` has the ``shape`` given, a
     pair whose second entry may be None, for any number of columns.  A
     flat vector gets the advice that mends it."""
-    found = a.shape if isinstance(a, np.ndarray) else np.shape(a)
+    found = a.shape if isinstance(a, np.ndarray) else np.shape(a)     # the first: quicker
     if len(found) == 2 and found[0] == shape[0] and shape[1] in (None, found[1]):
         return
     if found == shape[:1]:
@@ -678,7 +685,7 @@ def write_atomically(path, write):
     """Call write(f) on a new file beside ``path``, then rename it to
     ``path``: readers see the old file or the whole new one, never a part
     of it, even when writing fails or is interrupted."""
-    part = f"{path}.{os.getpid()}.part"
+    part = part_of(path)
     try:
         with open(part, "wb") as f:
             write(f)
@@ -691,6 +698,11 @@ def write_atomically(path, write):
         raise
 
 
+def part_of(path):
+    """The file that ``write_atomically`` writes before renaming it to ``path``."""
+    return f"{path}.{os.getpid()}.part"
+
+
 #### The program: python network.py
 def main(argv=None):
     """Train a network on MNIST as the options say, print a line per
@@ -698,7 +710,8 @@ def main(argv=None):
     --save save that epoch's network.  Return the exit status: 0; 1 when
     something failed; 2 for a bad option; 130 after Ctrl-C, 143 after
     SIGTERM, with the best network so far saved all the same."""
-    sys.stdout, sys.stderr = Unfailing(sys.stdout), Unfailing(sys.stderr)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (stream and Unfailing(stream) for stream in streams)
     parser = argument_parser()
     args = parser.parse_args(argv)
     try:
@@ -711,17 +724,17 @@ def main(argv=None):
         signals.append(signum)
         if len(signals) == 1:           # once: a second Ctrl-C must not stop the save
             raise KeyboardInterrupt
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, interrupt)
+    handlers = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     Unfailing.stop = args.save is None
     try:
-        problem = train(args, net, best)
+        try:
+            problem = train(args, net, best)
+        finally:
+            for s in handlers:
+                signal.signal(s, signal.SIG_IGN)    # from now on nothing stops the save
+            Unfailing.stop = False
     except KeyboardInterrupt:
         problem = None
-    finally:
-        for s in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(s, signal.SIG_IGN)        # from now on nothing stops the save
-        Unfailing.stop = False
     signum = signals[0] if signals else 0
     saved = args.save and "record" in best
     if saved:
@@ -744,6 +757,9 @@ def main(argv=None):
         print(f"Saved the network of epoch {best['record']['epoch']} to {args.save}")
     elif args.save and "record" not in best:
         print(f"No epoch was completed: nothing was saved to {args.save}.")
+    for s, handler in handlers.items():
+        signal.signal(s, handler)
+    sys.stdout, sys.stderr = streams
     return 128 + signum if signum else 1 if problem else 0
 
 
@@ -851,12 +867,14 @@ def argument_parser():
     add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
     add("--mini-batch-size", type=count, default=10, metavar="M",
         help="the number of samples per step (default: 10)")
-    add("--eta", type=number(float, lambda v: 0 < v < np.inf, "a number > 0"), default=3.0,
+    add("--eta", type=number(float, lambda v: 0 < v < np.inf, "a finite number > 0"),
+        default=3.0,
         help="the learning rate (default: 3.0)")
     add("--method", choices=("loop", "matrix"), default="matrix",
         help="backprop one sample at a time, or a mini-batch at once (default: matrix)")
     group = parser.add_argument_group("chapter 3's techniques, and two beyond the book")
-    group.add_argument("--lmbda", type=number(float, lambda v: 0 <= v < np.inf, "a number >= 0"),
+    group.add_argument("--lmbda", type=number(float, lambda v: 0 <= v < np.inf,
+                                              "a finite number >= 0"),
                        default=0.0, help="the regularisation parameter (default: 0, none)")
     group.add_argument("--penalty", choices=("l2", "l1"), default="l2",
                        help="the regularisation: l2 (weight decay) or l1 (default: l2)")
@@ -891,8 +909,8 @@ def check_options(args):
     if args.sizes[0] != 784 or args.sizes[-1] != 10:
         raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
                          f"got --sizes {' '.join(map(str, args.sizes))}")
-    if args.dead and args.activation not in ("relu", "leaky_relu"):
-        raise ValueError("--dead needs --activation relu or leaky_relu")
+    if args.dead and (args.activation not in ("relu", "leaky_relu") or len(args.sizes) < 3):
+        raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
     if args.data == "":
         raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
                          "cache")
@@ -903,19 +921,19 @@ def check_options(args):
                                                and not os.path.isfile(args.save)):
             raise ValueError(f"--save needs the name of a regular file, such as net.npz, not "
                              f"{args.save!r}")
-        part = f"{args.save}.{os.getpid()}.part"        # the file that saving writes first
-        try:
-            open(part, "wb").close()
-            os.unlink(part)
+        try:                                # can the file that saving writes first be made?
+            open(part_of(args.save), "wb").close()
+            os.unlink(part_of(args.save))
         except OSError as e:
             raise ValueError(f"--save: cannot write {args.save}: {e.strerror}") from None
     try:
         return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
                        dtype=args.dtype)
-    except MemoryError as e:
-        raise ValueError(f"--sizes {' '.join(map(str, args.sizes))}: not enough memory ({e}); "
+    except (MemoryError, ValueError) as e:
+        raise ValueError(f"--sizes {' '.join(map(str, args.sizes))}: too large ({e}); "
                          f"choose smaller layers") from None
 
 
 if __name__ == "__main__":
+    sys.modules["network"] = sys.modules[__name__]      # for mnist_loader: this module, not a copy
     sys.exit(main())

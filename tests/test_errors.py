@@ -84,6 +84,8 @@ def test_bad_data(training_set):
     bad[1, 0] = np.nan
     with pytest.raises(ValueError, match="training_data contains NaN or infinite values"):
         net.SGD(data + [(bad, data[0][1])], 1, 1, 1.0)
+    with pytest.raises(ValueError, match="training_data contains NaN or infinite values"):
+        net.SGD(data + [(data[0][0], np.full((3, 1), np.inf))], 1, 1, 1.0)
     with pytest.raises(ValueError, match="test_data contains NaN"):
         net.evaluate([(bad, 1)])
     for labels in ([3], [-1], [0.0]):
@@ -112,9 +114,14 @@ def test_network2_habits_are_met_with_the_fix(training_set):
     place, or training data given to evaluate, gets the fix."""
     net = Network([5, 4, 3], cost=network.CrossEntropyCost, seed=0)
     assert net.cost is network.CrossEntropyCost
-    with pytest.raises(TypeError, match="not float; lmbda and the options after it are "
-                                        "keyword-only, as in lmbda=5.0"):
-        net.SGD(training_set(), 1, 10, 0.5, 5.0)
+    for lmbda in (5.0, 5):
+        with pytest.raises(TypeError, match="lmbda and the options after it are keyword-only, "
+                                            "as in lmbda=5.0"):
+            net.SGD(training_set(), 1, 10, 0.5, lmbda)
+    labelled = [(x, int(np.argmax(y))) for x, y in training_set()]
+    with pytest.raises(ValueError, match="y in training_data is a label, 2; training takes the "
+                                         r"desired output, a one-hot column of shape \(3, 1\)"):
+        net.SGD(labelled, 1, 10, 0.5)
     with pytest.raises(ValueError, match=r"labels, not one-hot columns\), got an array of shape "
                                          r"\(60, 3, 1\)"):
         net.evaluate(training_set())

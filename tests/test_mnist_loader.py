@@ -65,7 +65,8 @@ def test_only_the_original_files_are_used(tmp_path, monkeypatch, filename, size,
         f.truncate(size)
     with pytest.raises(MNISTError, match=message) as error:
         mnist_loader.load_file(NAME, tmp_path, mirrors=["http://127.0.0.1:9/"])
-    assert str(tmp_path / filename) in str(error.value) and "Delete it" in str(error.value)
+    assert str(tmp_path / filename) in str(error.value)
+    assert "Replace it with the original, or delete it" in str(error.value)
     assert not (tmp_path / "cache").exists()
 
 
@@ -102,9 +103,22 @@ def test_without_a_home_there_is_no_cache_and_the_error_says_so(tmp_path, monkey
     monkeypatch.delenv("MNIST_DATA_DIR", raising=False)
     monkeypatch.setattr(os.path, "expanduser", lambda path: path)
     with pytest.raises(MNISTError, match="no cache to download it into, for want of a home "
-                                         "directory: set XDG_CACHE_HOME"):
+                                         "directory: set XDG_CACHE_HOME to an absolute path"):
         mnist_loader.load_data(mirrors=["http://127.0.0.1:9/"])
     assert os.listdir(tmp_path) == []
+
+
+def test_a_relative_xdg_cache_home_is_ignored_as_its_standard_says(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+    monkeypatch.delenv("MNIST_DATA_DIR", raising=False)
+    cache = tmp_path / "home" / ".cache" / "neural-network-from-scratch" / "mnist"
+    cache.mkdir(parents=True)
+    (cache / NAME).write_bytes(LABELS_IDX)
+    originals(monkeypatch, t10k_labels_idx1_ubyte=LABELS_IDX)
+    np.testing.assert_array_equal(mnist_loader.load_file(NAME, mirrors=[]), LABELS)
+    assert sorted(os.listdir(tmp_path)) == ["home"]
 
 
 def test_an_unwritable_cache_is_named_with_how_to_choose_another(tmp_path, monkeypatch):
