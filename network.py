@@ -154,7 +154,7 @@ class Network:
             raise ValueError("choose one learning-rate schedule: halve_eta_after or anneal")
         n = X.shape[1]
         check_l2(eta, lmbda, n, penalty)
-        self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]   # at rest
+        self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]  # momentum at rest
         history, eta_j = [], eta
         for j in range(epochs):
             start = time.perf_counter()
@@ -191,12 +191,13 @@ class Network:
             eta_j, record["stop"] = schedule(eta, history, epochs, stop_after, halve_eta_after,
                                              anneal)
             note = on_epoch(record) if on_epoch else None
-            print(f"Epoch {j}"
-                  + (f": {record['accuracy']} / {len(test_data[1])}" if test_data else " complete")
-                  + (f", validation {record['validation_accuracy']} / {len(validation_data[1])}"
-                     if validation_data else "")
-                  + (f", eta {record['eta']:.4g}" if halve_eta_after or anneal else "")
-                  + f", {seconds:.2f} s", flush=True)
+            line = (f"Epoch {j}: {record['accuracy']} / {len(test_data[1])}"
+                    if test_data is not None else f"Epoch {j} complete")
+            if validation_data is not None:
+                line += f", validation {record['validation_accuracy']} / {len(validation_data[1])}"
+            if halve_eta_after or anneal:
+                line += f", eta {record['eta']:.4g}"
+            print(f"{line}, {seconds:.2f} s", flush=True)
             for line in (note, record["stop"]):
                 if line:
                     print(line, flush=True)
@@ -655,7 +656,7 @@ def check_shape(a, shape, name):
     """Raise ValueError unless the array ``a`` has the ``shape`` given, a
     pair whose second entry may be None, for any number of columns.  A
     flat vector gets the advice that mends it."""
-    found = a.shape if isinstance(a, np.ndarray) else np.shape(a)     # the first: quicker
+    found = a.shape if isinstance(a, np.ndarray) else np.shape(a)     # quick, for every sample
     if len(found) == 2 and found[0] == shape[0] and shape[1] in (None, found[1]):
         return
     if found == shape[:1]:
