@@ -615,10 +615,11 @@ def as_matrices(data, net, name, labelled=False):
             raise ValueError(f"{name} is empty")
         for x, y in data:
             check_shape(x, (net.sizes[0], 1), f"x in {name}")
-            if not labelled and np.ndim(y) == 0:
-                raise ValueError(f"y in {name} is a label, {y!r}; training takes the desired "
-                                 f"output, a one-hot column of shape ({net.sizes[-1]}, 1)")
             if not labelled:
+                if np.ndim(y) == 0:
+                    raise ValueError(f"y in {name} is a label, {y!r}; training takes the "
+                                     f"desired output, a one-hot column of shape "
+                                     f"({net.sizes[-1]}, 1)")
                 check_shape(y, (net.sizes[-1], 1), f"y in {name}")
         xs, ys = zip(*data)
         data = (np.hstack(xs), np.array(ys) if labelled else np.hstack(ys))
@@ -636,19 +637,18 @@ def as_matrices(data, net, name, labelled=False):
     # in memory, so that gathering a mini-batch's columns is a fast copy
     # of whole blocks, and a column viewed as a vector needs no copy.
     X = np.asfortranarray(X, net.dtype)
-    if not labelled:
+    if labelled:
+        Y = np.asarray(Y)
+        if not (Y.shape == X.shape[1:] and Y.dtype.kind in "iu"
+                and 0 <= Y.min() <= Y.max() < net.sizes[-1]):
+            raise ValueError(f"{name}: expected {X.shape[1]} integer labels from 0 to "
+                             f"{net.sizes[-1] - 1} (labels, not one-hot columns), got an array "
+                             f"of shape {Y.shape}, {Y.dtype}")
+    else:
         check_shape(Y, (net.sizes[-1], X.shape[1]), f"Y of {name}")
         Y = np.asfortranarray(Y, net.dtype)
-    if not (np.isfinite(X).all() and (labelled or np.isfinite(Y).all())):
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
         raise ValueError(f"{name} contains NaN or infinite values; clean the data first")
-    if not labelled:
-        return X, Y
-    Y = np.asarray(Y)
-    if not (Y.shape == X.shape[1:] and Y.dtype.kind in "iu"
-            and 0 <= Y.min() <= Y.max() < net.sizes[-1]):
-        raise ValueError(f"{name}: expected {X.shape[1]} integer labels from 0 to "
-                         f"{net.sizes[-1] - 1} (labels, not one-hot columns), got an array of "
-                         f"shape {Y.shape}, {Y.dtype}")
     return X, Y
 
 
@@ -907,9 +907,10 @@ def argument_parser():
 def check_options(args):
     """Check what the parser could not, before any work; return the network."""
     import mnist_loader
+    sizes = "--sizes " + " ".join(map(str, args.sizes))
     if args.sizes[0] != 784 or args.sizes[-1] != 10:
         raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
-                         f"got --sizes {' '.join(map(str, args.sizes))}")
+                         f"got {sizes}")
     if args.dead and (args.activation not in ("relu", "leaky_relu") or len(args.sizes) < 3):
         raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
     if args.data == "":
@@ -931,8 +932,7 @@ def check_options(args):
         return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
                        dtype=args.dtype)
     except (MemoryError, ValueError) as e:
-        raise ValueError(f"--sizes {' '.join(map(str, args.sizes))}: too large ({e}); "
-                         f"choose smaller layers") from None
+        raise ValueError(f"{sizes}: too large ({e}); choose smaller layers") from None
 
 
 if __name__ == "__main__":
