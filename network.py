@@ -5,8 +5,9 @@ network.py
 A feedforward neural network that learns by stochastic gradient descent,
 with the gradient of the cost computed by backpropagation.  It follows
 the ``network.py`` and ``network2.py`` of Michael Nielsen's book *Neural
-Networks and Deep Learning* (chapters 1 to 3), and adds what the book
-leaves as exercises or asides:
+Networks and Deep Learning* (chapters 1 to 3, and chapter 5's measure of
+the unstable gradient), and adds what the book leaves as exercises or
+asides:
 
 * The fully matrix-based backpropagation of a whole mini-batch (the
   exercise at the end of chapter 2).  The mini-batch is one matrix whose
@@ -23,6 +24,10 @@ leaves as exercises or asides:
   He initialisation, and ``dead_fraction`` to watch ReLU units "die":
   a unit whose weighted input is never positive, whatever the input,
   outputs zero and gets a zero gradient, so it never learns again.
+
+* ``speed_of_learning``, chapter 5's "speed of learning" of each hidden
+  layer, to watch the gradient vanish (or explode) in deep networks, and
+  the cures above at work.
 
 Shapes are the book's: an input ``x`` is a column vector of shape
 (n_in, 1), never a flat (n_in,) array, and a mini-batch ``X`` has shape
@@ -369,6 +374,17 @@ class Network:
             fractions.append(float(np.mean(np.all(z <= 0, axis=1))))
             a = self.sigma(z)
         return fractions
+
+    def speed_of_learning(self, X, Y):
+        """Return, for each hidden layer l, chapter 5's "speed of learning":
+        ||delta^l||, the length of the vector of dC/db^l_j = delta^l_j,
+        where C is the cost averaged over the samples whose inputs are the
+        columns of X and desired outputs the columns of Y.  The book
+        measures it on the first 1,000 training images.  When it is far
+        smaller in the early layers than in the later ones the gradient
+        vanishes; far larger, it explodes."""
+        nabla_b, _ = self.backprop_batch(X, Y)
+        return [float(np.linalg.norm(nb)) / X.shape[1] for nb in nabla_b[:-1]]
 
     def save(self, path):
         """Save the network to ``path`` as a .npz file of numpy arrays: its
@@ -784,9 +800,15 @@ def train(args, net, best):
                                         > best["record"]["validation_accuracy"]):
                 best.update(record=record, weights=[w.copy() for w in net.weights],
                             biases=[b.copy() for b in net.biases])
+            notes = []
             if args.dead:
-                return "  dead units per hidden layer: " + ", ".join(
-                    f"{f:.1%}" for f in net.dead_fraction(training[0]))
+                notes.append("  dead units per hidden layer: " + ", ".join(
+                    f"{f:.1%}" for f in net.dead_fraction(training[0])))
+            if args.speeds:
+                notes.append("  speed of learning per hidden layer: " + ", ".join(
+                    f"{s:.3g}" for s in net.speed_of_learning(training[0][:, :1000],
+                                                              training[1][:, :1000])))
+            return "\n".join(notes)
         shift = (lambda X, rng: mnist_loader.shift_randomly(X, rng, args.shift)) \
             if args.shift else None
         with np.errstate(all="ignore"):     # what goes wrong is reported, not warned of
@@ -864,6 +886,9 @@ def argument_parser():
         help="the seed of the starting weights and of the shuffles (default: 0)")
     add("--dead", action="store_true",
         help="print each hidden layer's share of dead ReLU units after every epoch")
+    add("--speeds", action="store_true",
+        help="print each hidden layer's speed of learning (chapter 5) after every epoch: "
+             "||delta^l||, on the first 1,000 training images")
     add = parser.add_argument_group("the training").add_argument
     add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
     add("--mini-batch-size", type=count, default=10, metavar="M",
@@ -913,6 +938,8 @@ def check_options(args):
                          f"got {sizes}")
     if args.dead and (args.activation not in ("relu", "leaky_relu") or len(args.sizes) < 3):
         raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
+    if args.speeds and len(args.sizes) < 3:
+        raise ValueError(f"--speeds needs hidden layers, as in --sizes 784 30 30 10; got {sizes}")
     if args.data == "":
         raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
                          "cache")

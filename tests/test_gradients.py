@@ -9,6 +9,9 @@
    product is simply a - y.
 4. Trained from the same seed, the two paths end in the same weights,
    with L2 or L1 regularisation and with momentum.
+5. Chapter 5's speed of learning, computed on the matrix path, is its
+   definition: the length of each hidden layer's dC/db, C averaged over
+   the samples, from the book's ``backprop``.
 
 Every combination of hidden activation, cost and initialisation is
 checked, in float64, to tight tolerances."""
@@ -117,3 +120,15 @@ def test_loop_and_matrix_epochs_end_in_the_same_weights(activation, cost, lmbda,
         np.testing.assert_allclose(w_loop, w_matrix, rtol=1e-10, atol=1e-14)
     for b_loop, b_matrix in zip(nets["loop"].biases, nets["matrix"].biases):
         np.testing.assert_allclose(b_loop, b_matrix, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("activation,cost,init", COMBINATIONS)
+def test_speed_of_learning_is_the_length_of_the_average_bias_gradient(activation, cost, init):
+    rng = np.random.default_rng(5)
+    net = Network([6, 5, 4, 5, 3], activation, cost, init, seed=5)
+    X = rng.standard_normal((6, 20))
+    Y = np.eye(3)[:, rng.integers(0, 3, 20)]
+    per_sample = [net.backprop(X[:, i:i + 1], Y[:, i:i + 1])[0] for i in range(20)]
+    expected = [np.sqrt(np.sum((sum(nb[l] for nb in per_sample) / 20) ** 2)) for l in range(3)]
+    assert net.speed_of_learning(X, Y) == pytest.approx(expected, rel=1e-12)
+    assert all(s > 0 for s in expected)
