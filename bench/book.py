@@ -2,8 +2,8 @@
 book.py
 ~~~~~~~
 
-The book's MNIST results, reproduced.  Chapters 1 and 3 of *Neural
-Networks and Deep Learning* report the accuracy of a dozen networks, each
+The book's MNIST results, reproduced.  Chapters 1, 3 and 5 of *Neural
+Networks and Deep Learning* report the accuracy of 17 networks, each
 trained once with the book's own (Python 2) code.  This script trains
 each of them with the book's settings, from several seeds, and prints a
 table: the book's number and where it is reported, then this project's
@@ -58,6 +58,7 @@ CE = "ch. 3, Using the cross-entropy to classify MNIST digits"
 OVERFIT = "ch. 3, Overfitting and regularization"
 L2 = "ch. 3, Regularization"
 INIT = "ch. 3, Weight initialization (the figure's data)"
+DEEP = "ch. 5, The vanishing gradient problem"
 
 EXPERIMENTS = [
     Experiment("ch1-30", CH1, [784, 30, 10], "quadratic", "gaussian", 3.0, 0.0, 30, 50000,
@@ -86,6 +87,14 @@ EXPERIMENTS = [
                50000, "validation", 97.55, 89.94),
     Experiment("init-new-100", INIT, [784, 100, 10], "cross_entropy", "scaled", 0.1, 5.0, 30,
                50000, "validation", 97.81, 92.95),
+    Experiment("deep-1", DEEP, [784, 30, 10], "cross_entropy", "scaled", 0.1, 5.0, 30, 50000,
+               "validation", 96.48),
+    Experiment("deep-2", DEEP, [784, 30, 30, 10], "cross_entropy", "scaled", 0.1, 5.0, 30,
+               50000, "validation", 96.90),
+    Experiment("deep-3", DEEP, [784, 30, 30, 30, 10], "cross_entropy", "scaled", 0.1, 5.0, 30,
+               50000, "validation", 96.57),
+    Experiment("deep-4", DEEP, [784, 30, 30, 30, 30, 10], "cross_entropy", "scaled", 0.1, 5.0,
+               30, 50000, "validation", 96.53),
 ]
 
 
@@ -115,6 +124,16 @@ def run(job):
           f"test at best validation {result[1]:.2f}% ({time.perf_counter() - start:.0f} s)",
           flush=True)
     return result
+
+
+def in_parallel(function, jobs, processes):
+    """Return [function(job) for job in jobs], computed by that many
+    processes at once, each with one BLAS thread: they share the cores."""
+    if processes == 1:
+        return [function(job) for job in jobs]
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = "1"
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        return pool.map(function, jobs, chunksize=1)
 
 
 def spread(values):
@@ -147,13 +166,7 @@ def main(argv=None):
     chosen = [e for e in EXPERIMENTS if not args.only or e.name in args.only]
     jobs = [(e, seed, args.epochs, args.data) for e in chosen for seed in range(args.seeds)]
     start = time.perf_counter()
-    if args.jobs > 1:
-        # One BLAS thread per process: the processes share the cores.
-        os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = "1"
-        with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-            results = pool.map(run, jobs, chunksize=1)
-    else:
-        results = [run(job) for job in jobs]
+    results = in_parallel(run, jobs, args.jobs)
     minutes = (time.perf_counter() - start) / 60
 
     print(f"\nThe book's MNIST results beside this project's: {args.seeds} seed(s) each, "

@@ -4,6 +4,7 @@ SIGTERM, output that fails, memory that runs out; and of the scripts in
 bench/ that reproduce the book's results."""
 
 import gzip
+import importlib.util
 import os
 import pathlib
 import re
@@ -83,7 +84,7 @@ def test_help_is_a_guide_to_every_option(run):
         assert f"\n{group}\n" in out
     options = re.findall(r"^  (--[a-z-]+)", out, re.MULTILINE)
     assert options == ["--sizes", "--activation", "--cost", "--init", "--dtype", "--seed",
-                       "--dead", "--epochs", "--mini-batch-size", "--eta", "--method", "--lmbda",
+                       "--dead", "--speeds", "--epochs", "--mini-batch-size", "--eta", "--method", "--lmbda",
                        "--penalty", "--mu", "--stop-after", "--halve-eta-after", "--anneal",
                        "--expand", "--shift", "--data", "--save"]
     # Each option has a line of help, and no noise.
@@ -103,6 +104,8 @@ def test_help_is_a_guide_to_every_option(run):
     (["--shift", "5"], "argument --shift: expected 0 to 4, the margin of MNIST's digits"),
     (["--dead"], "--dead needs hidden layers of --activation relu or leaky_relu"),
     (["--dead", "--activation", "relu", "--sizes", "784", "10"], "--dead needs hidden layers"),
+    (["--speeds", "--sizes", "784", "10"], "--speeds needs hidden layers, as in --sizes 784 30 30 10; "
+                                            "got --sizes 784 10"),
     (["--data", ""], "--data needs a directory"),
     (["--anneal", "--halve-eta-after", "5"],
      "argument --halve-eta-after: not allowed with argument --anneal"),
@@ -173,6 +176,23 @@ def test_a_short_run(run, data_dir, tmp_path):
     assert lines[3:] == [f"Saved the network of epoch 0 to {path}"]
     assert Network.load(path).sizes == [784, 30, 10]
     assert os.listdir(tmp_path) == ["net.npz"]
+
+
+def test_speeds_and_dead_units_are_printed_below_each_epoch(run, data_dir, mnist, tmp_path):
+    """The speeds printed are those of the saved network, the only epoch's."""
+    path = tmp_path / "net.npz"
+    status, out, err = run("--epochs", "1", "--data", data_dir, "--sizes", "784", "30", "20", "10",
+                           "--activation", "relu", "--init", "he", "--eta", "0.5", "--dead",
+                           "--speeds", "--save", str(path))
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[1].startswith("Epoch 0: ")
+    assert re.fullmatch(r"  dead units per hidden layer: \d+\.\d%, \d+\.\d%", lines[2])
+    prefix = "  speed of learning per hidden layer: "
+    assert lines[3].startswith(prefix)
+    (X, Y), _, _ = mnist
+    speeds = Network.load(path).speed_of_learning(X[:, :1000], Y[:, :1000])
+    assert lines[3] == prefix + ", ".join(f"{s:.3g}" for s in speeds)
 
 
 def test_chapter_3_options_reach_training(run, data_dir):
@@ -366,3 +386,39 @@ def test_the_book_script_runs_one_experiment(data_dir):
     # One epoch: the peak is the first epoch's accuracy, on the validation data.
     assert rows[0][4] == rows[1][4] and 70 < float(rows[0][4]) < 100
     assert rows[0][6] in ("yes |", "no |")
+
+
+def test_the_deep_networks_script_runs_short(data_dir, tmp_path):
+    try:
+        import matplotlib                                   # noqa: F401
+        plot = ["--plot", str(tmp_path)]
+    except ImportError:
+        plot = []
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "deep.py"), "--short",
+                             "--data", data_dir, *plot], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ")]
+    starts = [row for row in rows if row[1] == "start"]
+    assert [row[0] for row in starts] == ["| 2", "| 3", "| 4"]
+    assert starts[2][2] == "0.003, 0.017, 0.07, 0.285"             # the book's text
+    for row in starts:                  # chapter 5's finding: the early layers learn slowest
+        speeds = [float(s) for s in row[4].split(", ")]
+        assert len(speeds) == int(row[0][2:]) and speeds == sorted(speeds)
+    cures = [row for row in rows if row[0] == "| 5 x 30"]
+    assert [row[1] for row in cures] == ["sigmoid, N(0,1)", "sigmoid, N(0,1/n_in)",
+                                         "tanh, N(0,1/n_in)", "relu, N(0,1)", "relu, He",
+                                         "leaky_relu, He"]
+    assert all(row[6].endswith("% |") or row[6].startswith("diverged") for row in cures)
+    assert [row[5] == "-" for row in cures] == [True, True, True, False, False, False]
+    if plot:
+        assert sorted(os.listdir(tmp_path)) == ["deep_book.png", "deep_cure.png"]
+
+
+def test_the_deep_networks_script_without_matplotlib_refuses_plot_at_once():
+    if importlib.util.find_spec("matplotlib"):
+        pytest.skip("matplotlib is installed")
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "deep.py"), "--plot", "--data",
+                             "/nonexistent-mnist"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2
+    assert result.stderr.endswith("--plot needs matplotlib, which the rest of the project does "
+                                  "not: pip install matplotlib\n")
