@@ -389,11 +389,7 @@ def test_the_book_script_runs_one_experiment(data_dir):
 
 
 def test_the_deep_networks_script_runs_short(data_dir, tmp_path):
-    try:
-        import matplotlib                                   # noqa: F401
-        plot = ["--plot", str(tmp_path)]
-    except ImportError:
-        plot = []
+    plot = ["--plot", str(tmp_path)] if importlib.util.find_spec("matplotlib") else []
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "deep.py"), "--short",
                              "--data", data_dir, *plot], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
@@ -409,7 +405,8 @@ def test_the_deep_networks_script_runs_short(data_dir, tmp_path):
                                          "tanh, N(0,1/n_in)", "relu, N(0,1)", "relu, He",
                                          "leaky_relu, He"]
     assert all(row[6].endswith("% |") or row[6].startswith("diverged") for row in cures)
-    assert [row[5] == "-" for row in cures] == [True, True, True, False, False, False]
+    assert all(row[5] == "-" for row in cures[:3])                # no dead units but ReLU's
+    assert all(row[5].endswith("%") or row[6].startswith("diverged") for row in cures[3:])
     if plot:
         assert sorted(os.listdir(tmp_path)) == ["deep_book.png", "deep_cure.png"]
 
