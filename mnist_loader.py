@@ -24,7 +24,8 @@ The files are looked for, in this order:
 
 Nothing is ever unpickled, and a file that fails a check is never used.
 The module also makes chapter 3's expanded training data: each image
-shifted by one pixel up, down, left and right.
+shifted by one pixel up, down, left and right; and it prepares a picture
+of your own digit as MNIST's digits were prepared (``prepare_image``).
 """
 
 import gzip
@@ -181,6 +182,71 @@ def shift_randomly(X, rng, pixels=1):
             if (r, c) != (0, 0) and chosen.size:
                 moved[:, chosen] = shift(X[:, chosen], r, c)
     return moved
+
+
+#### Your own digit, prepared as MNIST's were
+def prepare_image(image):
+    """Return a picture of one digit as the (784, 1) column the network
+    takes, prepared as MNIST's digits were.  ``image`` is a 2-D array of
+    grey levels of any size and range, dark ink on light paper or bright
+    ink on dark.  MNIST's page says each digit was scaled to fit a
+    20 x 20 box, keeping its aspect ratio, with grey levels from
+    anti-aliasing, then placed in the 28 x 28 field with its centre of
+    mass at the centre (pixel (14, 14), counting from 0, as measured on
+    the training images).  The network has seen nothing else: bright ink
+    on black, that large, in that place.  Give it a photo as it is and it
+    sees an image unlike any it learned from."""
+    a = np.asarray(image, dtype=np.float64)
+    if a.ndim != 2 or not np.isfinite(a).all():
+        raise ValueError(f"expected a 2-D array of grey levels, got shape {a.shape}"
+                         + ("" if a.ndim == 2 else "; for colours, take their mean first"))
+    # The border is paper: if it is the lighter side, the ink is dark.
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    if np.median(border) > (a.min() + a.max()) / 2:
+        a, border = -a, -border
+    # Remove the paper: its level, the border's median, and its noise, up
+    # to 4.5 median absolute deviations (3 standard deviations of a normal).
+    paper = np.median(border)
+    a = a - (paper + 4.5 * np.median(np.abs(border - paper)))
+    if a.max() <= 0:
+        raise ValueError("it is blank: no ink stands out from the paper at its border")
+    a = np.clip(a / a.max(), 0, 1)
+    a[a < 0.2] = 0                              # what is left of noise and smudges
+    rows, columns = np.flatnonzero(a.any(axis=1)), np.flatnonzero(a.any(axis=0))
+    a = a[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]       # the ink's bounding box
+    h, w = (max(1, round(20 * n / max(a.shape))) for n in a.shape)
+    box = area_weights(a.shape[0], h) @ a @ area_weights(a.shape[1], w).T     # (h, w)
+    row = np.arange(h) @ box.sum(axis=1) / box.sum()           # the centre of mass
+    column = np.arange(w) @ box.sum(axis=0) / box.sum()
+    top = min(max(round(14 - row), 0), ROWS - h)               # the box kept in the field
+    left = min(max(round(14 - column), 0), COLUMNS - w)
+    field = np.zeros((ROWS, COLUMNS))
+    field[top:top + h, left:left + w] = box
+    return field.reshape(ROWS * COLUMNS, 1)
+
+
+def area_weights(n, m):
+    """The (m, n) matrix that resamples n pixels to m by area averaging:
+    output pixel i spans [i n/m, (i + 1) n/m) of the input, and averages
+    the input pixels it covers, each weighted by how much of it is covered."""
+    edges = np.linspace(0, n, m + 1)
+    pixels = np.arange(n)
+    covered = np.clip(np.minimum(edges[1:, None], pixels + 1)
+                      - np.maximum(edges[:-1, None], pixels), 0, None)
+    return covered / covered.sum(axis=1, keepdims=True)
+
+
+def load_image(path):
+    """Return the image file at ``path`` as a 2-D array of grey levels:
+    a .npy array with numpy, any other file (PNG, JPEG, ...) with Pillow."""
+    if path.endswith(".npy"):
+        try:
+            return np.load(path, allow_pickle=False)
+        except ValueError:
+            raise ValueError("it is not an array of numbers saved by np.save") from None
+    from PIL import Image
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L"))
 
 
 #### Finding, checking and reading the files

@@ -1,7 +1,8 @@
 """Tests of mnist_loader.py: reading IDX files written here, the checks
 that let only the original files through, where the files are looked for,
-the expanded data, and downloads from an HTTP server on 127.0.0.1 that
-behaves well or badly (see conftest.Mirror)."""
+the expanded data, your own digit prepared as MNIST's were, and downloads
+from an HTTP server on 127.0.0.1 that behaves well or badly (see
+conftest.Mirror)."""
 
 import gzip
 import hashlib
@@ -190,6 +191,50 @@ def test_random_shifts_move_each_image_to_one_place_in_reach(pixels):
     expected = 500 / len(offsets)
     assert all(0.4 * expected < count < 1.8 * expected for count in counts), counts
     np.testing.assert_array_equal(X, before)        # X itself is left as it was
+
+
+#### Your own digit
+def test_a_prepared_digit_fits_20_by_20_with_its_centre_of_mass_at_14_14(mnist):
+    _, _, (X, _) = mnist
+    for digit in X[:, :50].T.reshape(-1, 28, 28):
+        x = mnist_loader.prepare_image(digit)
+        assert x.shape == (784, 1) and x.min() == 0 and x.max() == pytest.approx(1)
+        image = x.reshape(28, 28)
+        rows, columns = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+        assert max(rows[-1] - rows[0], columns[-1] - columns[0]) + 1 == 20
+        centre = [np.arange(28) @ image.sum(axis=axis) / image.sum() for axis in (1, 0)]
+        assert np.all(np.abs(np.array(centre) - 14) <= 0.5)
+
+
+def test_size_place_polarity_and_paper_do_not_change_a_prepared_digit(mnist):
+    """Enlarging by 3 is undone exactly by area averaging, the margin by
+    cropping, dark ink on grey paper by the border's level."""
+    _, _, (X, _) = mnist
+    rng = np.random.default_rng(1)
+    for digit in X[:, :50].T.reshape(-1, 28, 28).astype(np.float64):
+        prepared = mnist_loader.prepare_image(digit)
+        photo = np.pad(np.kron(digit, np.ones((3, 3))), rng.integers(0, 40, (2, 2)))
+        np.testing.assert_allclose(mnist_loader.prepare_image(200 - 150 * photo), prepared,
+                                   atol=1e-12)
+
+
+def test_area_weights_average_what_each_output_pixel_covers():
+    np.testing.assert_allclose(mnist_loader.area_weights(3, 2),
+                               [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]])
+    np.testing.assert_allclose(mnist_loader.area_weights(2, 4), [[1, 0], [1, 0], [0, 1], [0, 1]])
+    assert np.allclose(mnist_loader.area_weights(784, 20).sum(axis=1), 1)
+
+
+@pytest.mark.parametrize("image,message", [
+    (np.full((30, 40), 7.0), "it is blank: no ink stands out from the paper at its border"),
+    (np.zeros((28, 28, 3)), "expected a 2-D array of grey levels, got shape (28, 28, 3); for "
+                            "colours, take their mean first"),
+    (np.array([[0, np.nan], [1, 0]]), "expected a 2-D array of grey levels, got shape (2, 2)"),
+])
+def test_an_image_that_cannot_be_prepared_says_why(image, message):
+    with pytest.raises(ValueError) as error:
+        mnist_loader.prepare_image(image)
+    assert str(error.value) == message
 
 
 #### Downloads from a local server
