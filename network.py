@@ -735,6 +735,10 @@ def main(argv=None):
         net = check_options(args)
     except ValueError as e:
         parser.error(str(e))
+    if args.classify:
+        status = classify(args)
+        sys.stdout, sys.stderr = streams
+        return status
     best, signals = {}, []
 
     def interrupt(signum, frame):
@@ -822,6 +826,37 @@ def train(args, net, best):
         return f"not enough memory: {e}"
     except OSError as e:                    # from Unfailing: see there
         return f"the output cannot be written ({e.strerror}), so training stopped"
+
+
+def classify(args):
+    """Print the digit that the network saved at --load reads in each
+    --classify image, the outputs of its ten neurons, and the prepared
+    28 x 28 image it saw.  Return 1 if a file could not be read, else 0."""
+    import mnist_loader
+    try:
+        net = Network.load(args.load)
+        if (net.sizes[0], net.sizes[-1]) != (784, 10):
+            raise ValueError(f"{args.load} is a network of sizes {net.sizes}; MNIST's digits "
+                             f"need 784 inputs and 10 outputs")
+    except (OSError, ValueError) as e:
+        print(f"network.py: {e}", file=sys.stderr)
+        return 1
+    outputs = "probabilities" if net.cost.name == "log_likelihood" else "outputs"
+    status = 0
+    for path in args.classify:
+        try:
+            x = mnist_loader.prepare_image(mnist_loader.load_image(path))
+        except (OSError, ValueError) as e:
+            print(f"network.py: {path}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+            status = 1
+            continue
+        a = net.feedforward(x.astype(net.dtype))[:, 0]
+        print(f"{path}: the network reads {np.argmax(a)}; its {outputs}, and what it saw:")
+        print("  " + "  ".join(f"{digit}: {output:.2f}" for digit, output in enumerate(a)))
+        ramp = " .:-=+*#%@"                 # from dark to bright, each for a 2 x 2 block
+        for row in x.reshape(14, 2, 14, 2).mean(axis=(1, 3)):
+            print("  |" + "".join(2 * ramp[min(int(v * 10), 9)] for v in row) + "|")
+    return status
 
 
 class Unfailing:
@@ -926,6 +961,11 @@ def argument_parser():
         "$MNIST_DATA_DIR, then the cache, then a download into the cache")
     add("--save", metavar="PATH", help="save the network of the epoch with the best validation "
         "accuracy to PATH (.npz), also when stopped by Ctrl-C")
+    add("--load", metavar="PATH", help="instead of training, load the network saved at PATH "
+        "for --classify")
+    add("--classify", nargs="+", metavar="IMAGE", help="print the digit the --load network "
+        "reads in each image (PNG, JPEG... with Pillow; a .npy array with numpy alone), after "
+        "preparing it as MNIST's digits were")
     return parser
 
 
@@ -940,6 +980,18 @@ def check_options(args):
         raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
     if args.speeds and len(args.sizes) < 3:
         raise ValueError(f"--speeds needs hidden layers, as in --sizes 784 30 30 10; got {sizes}")
+    if bool(args.load) != bool(args.classify):
+        raise ValueError("--load and --classify go together: train with --save net.npz, then "
+                         "python network.py --load net.npz --classify IMAGE ...")
+    if args.load and not os.path.isfile(args.load):
+        raise ValueError(f"--load: {args.load} is not a file; give a network saved with --save")
+    if args.classify and not all(path.endswith(".npy") for path in args.classify):
+        try:
+            import PIL.Image                    # noqa: F401
+        except ImportError:
+            raise ValueError("--classify reads images with Pillow, which the rest of the project "
+                             "does not need: pip install Pillow (a .npy array needs numpy "
+                             "alone)") from None
     if args.data == "":
         raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
                          "cache")
