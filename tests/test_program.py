@@ -86,7 +86,8 @@ def test_help_is_a_guide_to_every_option(run):
     assert options == ["--sizes", "--activation", "--cost", "--init", "--dtype", "--seed",
                        "--dead", "--speeds", "--epochs", "--mini-batch-size", "--eta", "--method", "--lmbda",
                        "--penalty", "--mu", "--stop-after", "--halve-eta-after", "--anneal",
-                       "--expand", "--shift", "--data", "--save"]
+                       "--expand", "--shift", "--data", "--save", "--load",
+                       "--classify"]
     # Each option has a line of help, and no noise.
     assert not re.search(r"^  --\S+( \S+)*$\n  --", out, re.MULTILINE)
     assert "None" not in out and out.count("(default:") == 13        # each stated once
@@ -106,6 +107,11 @@ def test_help_is_a_guide_to_every_option(run):
     (["--dead", "--activation", "relu", "--sizes", "784", "10"], "--dead needs hidden layers"),
     (["--speeds", "--sizes", "784", "10"], "--speeds needs hidden layers, as in --sizes 784 30 30 10; "
                                             "got --sizes 784 10"),
+    (["--classify", "digit.png"], "--load and --classify go together: train with --save "
+                                  "net.npz, then python network.py --load net.npz --classify"),
+    (["--load", "net.npz"], "--load and --classify go together"),
+    (["--load", "/nonexistent.npz", "--classify", "a.npy"],
+     "--load: /nonexistent.npz is not a file; give a network saved with --save"),
     (["--data", ""], "--data needs a directory"),
     (["--anneal", "--halve-eta-after", "5"],
      "argument --halve-eta-after: not allowed with argument --anneal"),
@@ -360,6 +366,108 @@ def test_sigterm_during_a_download_leaves_nothing_behind(program, tmp_path, mirr
     assert os.listdir(cache) == []
 
 
+#### Your own digit: --load and --classify
+@pytest.fixture(scope="module")
+def trained(mnist, tmp_path_factory):
+    """The path of a network trained for one epoch and saved, and the network."""
+    (X, Y), _, _ = mnist
+    net = Network([784, 30, 10], cost="log_likelihood", init="scaled", seed=0)
+    net.SGD((X[:, :10000], Y[:, :10000]), 1, 10, 0.5)
+    path = tmp_path_factory.mktemp("net") / "net.npz"
+    net.save(path)
+    return str(path), net
+
+
+def photo(digit):
+    """A digit as dark ink on light paper, enlarged four times, off-centre."""
+    return 230 - 200 * np.pad(np.kron(digit, np.ones((4, 4))), ((30, 5), (8, 50)))
+
+
+def classified(out, net, x, name):
+    """Check the report of one image against the network's own answer on x."""
+    lines = out.splitlines()
+    a = net.feedforward(x)[:, 0]
+    assert lines[0] == (f"{name}: the network reads {np.argmax(a)}; its probabilities, and "
+                        f"what it saw:")
+    assert lines[1] == "  " + "  ".join(f"{d}: {v:.2f}" for d, v in enumerate(a))
+    preview = lines[2:16]
+    assert all(re.fullmatch(r"  \|[ .:=+*#%@-]{28}\|", line) for line in preview)
+    assert "@@" in "".join(preview)
+    return lines[16:]
+
+
+def test_classify_reads_a_npy_image_with_numpy_alone(run, trained, mnist, tmp_path):
+    path, net = trained
+    _, _, (X, labels) = mnist
+    np.save(tmp_path / "seven.npy", photo(X[:, 0].reshape(28, 28)))
+    status, out, err = run("--load", path, "--classify", str(tmp_path / "seven.npy"),
+                           env={"PYTHONPATH": str(tmp_path)})
+    assert status == 0 and err == ""
+    x = mnist_loader.prepare_image(photo(X[:, 0].reshape(28, 28)))
+    assert classified(out, net, x, str(tmp_path / "seven.npy")) == []
+    assert np.argmax(net.feedforward(x)) == np.argmax(net.feedforward(X[:, :1])) == labels[0]
+
+
+def test_classify_reads_a_png(run, trained, mnist, tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    path, net = trained
+    _, _, (X, _) = mnist
+    image = photo(X[:, 1].reshape(28, 28)).astype(np.uint8)
+    Image.fromarray(image).save(tmp_path / "two.png")
+    status, out, err = run("--load", path, "--classify", str(tmp_path / "two.png"))
+    assert status == 0 and err == ""
+    assert classified(out, net, mnist_loader.prepare_image(image), str(tmp_path / "two.png")) == []
+
+
+def test_without_pillow_classify_is_refused_at_once(run, tmp_path):
+    """A PIL package that cannot be imported stands for Pillow missing."""
+    (tmp_path / "PIL").mkdir()
+    (tmp_path / "PIL" / "__init__.py").write_text("raise ImportError('No module named PIL')\n")
+    status, out, err = run("--load", str(tmp_path / "PIL" / "__init__.py"), "--classify",
+                           "digit.png", env={"PYTHONPATH": str(tmp_path)})
+    assert status == 2 and out == ""
+    assert err.endswith("network.py: error: --classify reads images with Pillow, which the rest "
+                        "of the project does not need: pip install Pillow (a .npy array needs "
+                        "numpy alone)\n")
+
+
+def test_each_image_that_cannot_be_read_is_one_line_and_the_others_are_classified(
+        run, trained, mnist, tmp_path):
+    path, net = trained
+    _, _, (X, _) = mnist
+    np.save(tmp_path / "blank.npy", np.zeros((20, 20)))
+    np.save(tmp_path / "colour.npy", np.zeros((20, 20, 3)))
+    (tmp_path / "text.npy").write_text("not an array")
+    np.save(tmp_path / "two.npy", photo(X[:, 1].reshape(28, 28)))
+    names = ["missing.npy", "blank.npy", "colour.npy", "text.npy", "two.npy"]
+    status, out, err = run("--load", path, "--classify", *[str(tmp_path / n) for n in names])
+    assert status == 1
+    x = mnist_loader.prepare_image(photo(X[:, 1].reshape(28, 28)))
+    assert classified(out, net, x, str(tmp_path / "two.npy")) == []
+    assert err.splitlines() == [f"network.py: {tmp_path / name}: {message}" for name, message in [
+        ("missing.npy", "No such file or directory"),
+        ("blank.npy", "it is blank: no ink stands out from the paper at its border"),
+        ("colour.npy", "expected a 2-D array of grey levels, got shape (20, 20, 3); for "
+                       "colours, take their mean first"),
+        ("text.npy", "it is not an array of numbers saved by np.save")]]
+
+
+def test_classify_needs_a_network_for_mnist(run, tmp_path):
+    Network([784, 5, 3]).save(tmp_path / "small.npz")
+    (tmp_path / "notes.txt").write_text("not a network")
+    np.save(tmp_path / "digit.npy", np.eye(28))
+    status, out, err = run("--load", str(tmp_path / "small.npz"), "--classify",
+                           str(tmp_path / "digit.npy"))
+    assert (status, out) == (1, "")
+    assert err == (f"network.py: {tmp_path / 'small.npz'} is a network of sizes [784, 5, 3]; "
+                   f"MNIST's digits need 784 inputs and 10 outputs\n")
+    status, out, err = run("--load", str(tmp_path / "notes.txt"), "--classify",
+                           str(tmp_path / "digit.npy"))
+    assert (status, out) == (1, "")
+    assert err.startswith(f"network.py: {tmp_path / 'notes.txt'} is not a network saved by "
+                          f"Network.save")
+
+
 #### The scripts of bench/
 def test_the_dead_relu_experiment_prints_its_table(data_dir):
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "dead_relu.py"), "--epochs", "1",
@@ -419,3 +527,16 @@ def test_the_deep_networks_script_without_matplotlib_refuses_plot_at_once():
     assert result.returncode == 2
     assert result.stderr.endswith("--plot needs matplotlib, which the rest of the project does "
                                   "not: pip install matplotlib\n")
+
+
+def test_prepared_photos_of_digits_read_as_the_originals_and_unprepared_ones_do_not(data_dir):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "your_digit.py"), "--digits",
+                             "200", "--epochs", "1", "--data", data_dir],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = {row[0][2:]: row[1:] for row in (line.split(" | ") for line in
+                                            result.stdout.splitlines() if line.startswith("| "))}
+    same = {name: float(row[0].rstrip("%")) for name, row in rows.items() if row[0][-1] == "%"}
+    assert same["photos prepared (prepare_image)"] >= 90
+    assert same["photos as they are"] <= 30
+    assert same["photos prepared (prepare_image)"] - same["photos, ink made bright"] >= 40
