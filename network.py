@@ -739,11 +739,13 @@ def main(argv=None):
         status = classify(args)
         sys.stdout, sys.stderr = streams
         return status
-    best, signals = {}, []
+    best, signals, training = {}, [], [True]
 
     def interrupt(signum, frame):
         signals.append(signum)
-        if len(signals) == 1:           # once: a second Ctrl-C must not stop the save
+        # While training, every signal stops it, since a KeyboardInterrupt
+        # raised inside numpy's compiled code can be lost; after, nothing does.
+        if training[0]:
             raise KeyboardInterrupt
     handlers = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     Unfailing.stop = args.save is None
@@ -751,9 +753,7 @@ def main(argv=None):
         try:
             problem = train(args, net, best)
         finally:
-            for s in handlers:
-                signal.signal(s, signal.SIG_IGN)    # from now on nothing stops the save
-            Unfailing.stop = False
+            training[0] = Unfailing.stop = False    # first, before any call can take a signal
     except KeyboardInterrupt:
         problem = None
     signum = signals[0] if signals else 0
