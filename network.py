@@ -797,6 +797,13 @@ def train(args, net, best):
         print(f"MNIST loaded: {training[0].shape[1]:,} training, {best['data'][0]:,} "
               f"validation and {best['data'][1]:,} test images", flush=True)
 
+        def speeds(when=""):
+            return f"  speed of learning per hidden layer{when}: " + ", ".join(
+                f"{s:.3g}" for s in net.speed_of_learning(training[0][:, :1000],
+                                                          training[1][:, :1000]))
+        if args.speeds:
+            print(speeds(" at the start"), flush=True)
+
         def keep_best(record):
             # Kept before the epoch's line is printed: Ctrl-C after a line
             # never saves an older epoch.
@@ -809,9 +816,7 @@ def train(args, net, best):
                 notes.append("  dead units per hidden layer: " + ", ".join(
                     f"{f:.1%}" for f in net.dead_fraction(training[0])))
             if args.speeds:
-                notes.append("  speed of learning per hidden layer: " + ", ".join(
-                    f"{s:.3g}" for s in net.speed_of_learning(training[0][:, :1000],
-                                                              training[1][:, :1000])))
+                notes.append(speeds())
             return "\n".join(notes)
         shift = (lambda X, rng: mnist_loader.shift_randomly(X, rng, args.shift)) \
             if args.shift else None

@@ -32,8 +32,8 @@ Run from the repository's root:
     python bench/deep.py [--part book cure] [--seeds 5] [--epochs 10] [--jobs 2]
                          [--plot [DIR]] [--short] [--data DIR]
 
-With --jobs 2 on two cores, the book part takes about 75 seconds and
-the cure about 4 minutes.  --short (1 seed, 10 and 1 epochs, one network of
+The book part takes about 75 seconds, the cure about 4 minutes with
+--jobs 2 on two cores.  --short (1 seed, 10 and 1 epochs, one network of
 the cure, 10,000 training images) runs in seconds.  --plot draws
 deep_book.png and deep_cure.png, in bench/ unless given a directory; it
 needs matplotlib, which nothing else does.
@@ -47,6 +47,7 @@ import os
 import pathlib
 import sys
 import time
+from typing import NamedTuple
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -60,6 +61,19 @@ BOOK_TEXT = {2: [0.07, 0.31], 3: [0.012, 0.060, 0.283], 4: [0.003, 0.017, 0.070,
 CURES = [("sigmoid", "gaussian"), ("sigmoid", "scaled"), ("tanh", "scaled"),
          ("relu", "gaussian"), ("relu", "he"), ("leaky_relu", "he")]
 INIT_NAMES = {"gaussian": "N(0,1)", "scaled": "N(0,1/n_in)", "he": "He"}
+
+
+class Run(NamedTuple):
+    """One network of the cure."""
+    activation: str
+    init: str
+    hidden: int             # hidden layers
+    width: int              # neurons in each
+    epochs: int
+    eta: float
+    seed: int
+    images: int             # the first n training images
+    data_dir: str
 
 
 def book_part(training, seeds, epochs):
@@ -79,28 +93,30 @@ def book_part(training, seeds, epochs):
     return curves
 
 
-def cure(job):
-    """Train one network of the cure; return its record."""
-    activation, init, hidden, width, epochs, eta, seed, images, data_dir = job
-    (X, Y), validation, test = mnist_loader.load_data_matrices(data_dir)
-    X, Y = X[:, :images], Y[:, :images]
-    net = Network([784] + [width] * hidden + [10], activation, "cross_entropy", init, seed=seed)
+def cure(run):
+    """Train one network of the cure; return the speeds of its hidden
+    layers at the start and after each epoch, and unless it diverged, the
+    test accuracy at the best validation epoch and at the last, and the
+    fraction of its hidden units that are dead (for ReLU layers)."""
+    (X, Y), validation, test = mnist_loader.load_data_matrices(run.data_dir)
+    X, Y = X[:, :run.images], Y[:, :run.images]
+    net = Network([784] + [run.width] * run.hidden + [10], run.activation, "cross_entropy",
+                  run.init, seed=run.seed)
     first = X[:, :1000], Y[:, :1000]
-    result = {"speeds": [net.speed_of_learning(*first)], "diverged": None, "accuracy": None,
-              "dead": None}
+    result = {"speeds": [net.speed_of_learning(*first)], "accuracy": None, "dead": None}
     start = time.perf_counter()
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            history = net.SGD((X, Y), epochs, 10, eta, test, validation_data=validation,
+            history = net.SGD((X, Y), run.epochs, 10, run.eta, test, validation_data=validation,
                               lmbda=5.0, on_epoch=lambda record: result["speeds"].append(
                                   net.speed_of_learning(*first)))
         best = max(history, key=lambda record: record["validation_accuracy"])
-        result["accuracy"] = best["accuracy"] / len(test[1])
-        if activation in ("relu", "leaky_relu"):
-            result["dead"] = sum(net.dead_fraction(X)) / hidden
-    except DivergenceError as e:
-        result["diverged"] = str(e).split(":")[0].replace("training diverged ", "")
-    print(f"  {hidden} x {width} {activation}, {INIT_NAMES[init]}: "
+        result["accuracy"] = [record["accuracy"] / len(test[1]) for record in (best, history[-1])]
+        if run.activation in ("relu", "leaky_relu"):
+            result["dead"] = sum(net.dead_fraction(X)) / run.hidden
+    except DivergenceError:
+        pass
+    print(f"  {run.hidden} x {run.width} {run.activation}, {INIT_NAMES[run.init]}: "
           f"{time.perf_counter() - start:.0f} s", flush=True)
     return result
 
@@ -145,11 +161,11 @@ def plot_cure(runs, net, epochs, out):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for i, ((activation, init), result) in enumerate(runs):
         label = f"{activation}, {INIT_NAMES[init]}"
-        ends = [] if result["diverged"] else [result["speeds"][-1]]
+        ends = [result["speeds"][-1]] if result["accuracy"] else []
         for ax, speeds in zip(axes, [result["speeds"][0]] + ends):
             speeds = [s or float("nan") for s in speeds]        # a dead layer: off the scale
             ax.plot(range(1, len(speeds) + 1), speeds, marker="o", color=f"C{i}", label=label)
-    diverged = [f"{a}, {INIT_NAMES[i]}" for (a, i), result in runs if result["diverged"]]
+    diverged = [f"{a}, {INIT_NAMES[i]}" for (a, i), result in runs if not result["accuracy"]]
     axes[1].set_title(f"after {epochs} epochs" + (f" ({', '.join(diverged)}: diverged)"
                                                   if diverged else ""))
     axes[0].set_title("at the start")
@@ -171,12 +187,13 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5, help="seeds of the book part")
     parser.add_argument("--epochs", type=int, default=10, help="the cure's budget of epochs")
     parser.add_argument("--eta", type=float, default=0.1, help="the cure's learning rate")
-    parser.add_argument("--seed", type=int, default=0, help="the cure's seed")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of the cure's networks")
     parser.add_argument("--jobs", type=int, default=1, help="networks of the cure trained at once")
     parser.add_argument("--plot", nargs="?", const=str(HERE), metavar="DIR",
                         help="draw deep_book.png and deep_cure.png into DIR, by default bench/ "
                              "(needs matplotlib)")
-    parser.add_argument("--short", action="store_true", help="a quick look, not the numbers")
+    parser.add_argument("--short", action="store_true", help="a quick look, not the numbers: "
+                        "1 seed, 10 and 1 epochs, whatever --seeds and --epochs say")
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     args = parser.parse_args(argv)
     if args.plot:
@@ -217,29 +234,29 @@ def main(argv=None):
 
     if "cure" in args.part:
         start = time.perf_counter()
-        jobs = [(activation, init, hidden, width, args.epochs, args.eta, args.seed, images,
-                 args.data)
-                for hidden, width in nets for activation, init in CURES]
-        results = in_parallel(cure, jobs, args.jobs)
+        runs = [Run(activation, init, hidden, width, args.epochs, args.eta, args.seed, images,
+                    args.data) for hidden, width in nets for activation, init in CURES]
+        results = in_parallel(cure, runs, args.jobs)
         print(f"\nDeeper networks, {args.epochs} epoch(s): cross-entropy, mini-batches of 10, "
               f"eta {args.eta}, lmbda 5.0, seed {args.seed}; "
               f"the ratio of the first hidden layer's speed to the last's; "
               f"{(time.perf_counter() - start) / 60:.1f} min.\n")
         print(f"| hidden layers | activation, init | ratio at the start | after 1 epoch | "
-              f"after {args.epochs} | dead units at the end | test accuracy |\n"
-              f"|---|---|---|---|---|---|---|")
-        for job, result in zip(jobs, results):
+              f"after {args.epochs} | dead units at the end | test accuracy at the best "
+              f"validation epoch | at the last |\n|---|---|---|---|---|---|---|---|")
+        for run, result in zip(runs, results):
             speeds = result["speeds"]
+            after = [ratio(speeds[j]) if j < len(speeds) else "-" for j in (1, args.epochs)]
             dead = f"{result['dead']:.1%}" if result["dead"] is not None else "-"
-            accuracy = (f"{result['accuracy']:.2%}" if result["accuracy"] is not None
-                        else f"diverged {result['diverged']}")
-            print(f"| {job[2]} x {job[3]} | {job[0]}, {INIT_NAMES[job[1]]} | "
-                  f"{ratio(speeds[0])} | {ratio(speeds[1]) if len(speeds) > 1 else '-'} | "
-                  f"{ratio(speeds[-1]) if len(speeds) > 1 else '-'} | {dead} | {accuracy} |")
+            accuracy = (" | ".join(f"{a:.2%}" for a in result["accuracy"]) if result["accuracy"]
+                        else f"diverged in epoch {len(speeds) - 1} | -")
+            print(f"| {run.hidden} x {run.width} | {run.activation}, {INIT_NAMES[run.init]} | "
+                  f"{ratio(speeds[0])} | {' | '.join(after)} | {dead} | {accuracy} |")
         if args.plot:
             net = max(nets)                                      # the deepest, widest
-            runs = [(job[:2], result) for job, result in zip(jobs, results) if job[2:4] == net]
-            plot_cure(runs, net, args.epochs, os.path.join(args.plot, "deep_cure.png"))
+            shown = [(run[:2], result) for run, result in zip(runs, results)
+                     if (run.hidden, run.width) == net]
+            plot_cure(shown, net, args.epochs, os.path.join(args.plot, "deep_cure.png"))
             print(f"\nWrote {os.path.join(args.plot, 'deep_cure.png')}")
     return 0
 
