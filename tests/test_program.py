@@ -399,12 +399,20 @@ def classified(out, net, x, name):
     return lines[16:]
 
 
+def without_pillow(directory):
+    """The environment of a program that cannot import Pillow: a PIL
+    package that raises ImportError comes first on its path."""
+    (directory / "PIL").mkdir()
+    (directory / "PIL" / "__init__.py").write_text("raise ImportError('No module named PIL')\n")
+    return {"PYTHONPATH": str(directory)}
+
+
 def test_classify_reads_a_npy_image_with_numpy_alone(run, trained, mnist, tmp_path):
     path, net = trained
     _, _, (X, labels) = mnist
     np.save(tmp_path / "seven.npy", photo(X[:, 0].reshape(28, 28)))
     status, out, err = run("--load", path, "--classify", str(tmp_path / "seven.npy"),
-                           env={"PYTHONPATH": str(tmp_path)})
+                           env=without_pillow(tmp_path))
     assert status == 0 and err == ""
     x = mnist_loader.prepare_image(photo(X[:, 0].reshape(28, 28)))
     assert classified(out, net, x, str(tmp_path / "seven.npy")) == []
@@ -423,11 +431,9 @@ def test_classify_reads_a_png(run, trained, mnist, tmp_path):
 
 
 def test_without_pillow_classify_is_refused_at_once(run, tmp_path):
-    """A PIL package that cannot be imported stands for Pillow missing."""
-    (tmp_path / "PIL").mkdir()
-    (tmp_path / "PIL" / "__init__.py").write_text("raise ImportError('No module named PIL')\n")
+    environment = without_pillow(tmp_path)
     status, out, err = run("--load", str(tmp_path / "PIL" / "__init__.py"), "--classify",
-                           "digit.png", env={"PYTHONPATH": str(tmp_path)})
+                           "digit.png", env=environment)
     assert status == 2 and out == ""
     assert err.endswith("network.py: error: --classify reads images with Pillow, which the rest "
                         "of the project does not need: pip install Pillow (a .npy array needs "
