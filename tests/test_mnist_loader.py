@@ -218,6 +218,22 @@ def test_size_place_polarity_and_paper_do_not_change_a_prepared_digit(mnist):
                                    atol=1e-12)
 
 
+def test_a_stroke_drawn_thin_is_prepared_as_white_as_a_thick_one():
+    """A 7 of two strokes on a 300 x 400 page: averaged down to 20 pixels,
+    a 2-pixel stroke would be a faint grey."""
+    prepared = []
+    for width in (2, 16):
+        page = np.full((400, 300), 230.0)
+        page[60:60 + width, 60:240] = 30                          # the bar
+        for row in range(60, 360):                                # the stem, slanting left
+            column = 240 - (row - 60) * 120 // 300
+            page[row, column - width // 2:column + width - width // 2] = 30
+        prepared.append(mnist_loader.prepare_image(page))
+    thin, thick = prepared
+    assert thin.max() == thick.max() == 1
+    assert thin.sum() > 0.6 * thick.sum()
+
+
 def test_area_weights_average_what_each_output_pixel_covers():
     np.testing.assert_allclose(mnist_loader.area_weights(3, 2),
                                [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]])
@@ -229,7 +245,8 @@ def test_area_weights_average_what_each_output_pixel_covers():
     (np.full((30, 40), 7.0), "it is blank: no ink stands out from the paper at its border"),
     (np.zeros((28, 28, 3)), "expected a 2-D array of grey levels, got shape (28, 28, 3); for "
                             "colours, take their mean first"),
-    (np.array([[0, np.nan], [1, 0]]), "expected a 2-D array of grey levels, got shape (2, 2)"),
+    (np.array([[0, np.nan], [1, 0]]), "its grey levels include NaN or infinite values"),
+    (np.zeros((0, 5)), "expected a 2-D array of grey levels, got shape (0, 5)"),
 ])
 def test_an_image_that_cannot_be_prepared_says_why(image, message):
     with pytest.raises(ValueError) as error:
