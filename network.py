@@ -840,11 +840,12 @@ def classify(args):
     import mnist_loader
     try:
         net = Network.load(args.load)
-        if (net.sizes[0], net.sizes[-1]) != (784, 10):
-            raise ValueError(f"{args.load} is a network of sizes {net.sizes}; MNIST's digits "
-                             f"need 784 inputs and 10 outputs")
     except (OSError, ValueError) as e:
         print(f"network.py: {e}", file=sys.stderr)
+        return 1
+    if (net.sizes[0], net.sizes[-1]) != (784, 10):
+        print(f"network.py: {args.load} is a network of sizes {net.sizes}; MNIST's digits need "
+              f"784 inputs and 10 outputs", file=sys.stderr)
         return 1
     outputs = "probabilities" if net.cost.name == "log_likelihood" else "outputs"
     status = 0
@@ -997,6 +998,8 @@ def check_options(args):
             raise ValueError("--classify reads images with Pillow, which the rest of the project "
                              "does not need: pip install Pillow (a .npy array needs numpy "
                              "alone)") from None
+    if args.classify:
+        return None                         # no training: the network is --load's
     if args.data == "":
         raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
                          "cache")
