@@ -3,16 +3,18 @@ your_digit.py
 ~~~~~~~~~~~~~
 
 Does ``mnist_loader.prepare_image`` let a network read digits that are
-not MNIST's?  A network trained on MNIST is shown each test digit as a
-"photo": enlarged 2 to 5 times, placed off-centre on a margin of 5 to 60
-pixels, dark ink (0-70) on light paper (180-255), with noise (standard
-deviation 8), in 0-255 grey levels.  The table says how often the
-network gives the answer it gives on the original digit, and how often
-the right one, for the photo as it is (resized to 28 x 28 and scaled to
-[0, 1]), the same with the ink made bright, and the photo prepared.
-Where scikit-learn is installed (pip install scikit-learn), the same for
-the 1,797 handwritten digits of the UCI set that it ships, 8 x 8 pixels
-of 17 grey levels written by other people: truly not MNIST's.
+not MNIST's? A network trained on MNIST is shown each test digit as a
+"photo": enlarged 2 to 5 times (by a factor that is not a whole number,
+so that preparing cannot simply undo it), placed off-centre on a margin
+of 5 to 60 pixels, dark ink (0-70) on light paper (180-255), with noise
+(standard deviation 8), in 0-255 grey levels. The table says how often
+the network gives the answer it gives on the original digit, and how
+often the right one, for the photo as it is (resized to 28 x 28 and
+scaled to [0, 1]), the same with the ink made bright, and the photo
+prepared. Where scikit-learn is installed (pip install scikit-learn),
+the same for the 1,797 handwritten digits of the UCI set that it ships,
+8 x 8 pixels of 17 grey levels written by other people: truly not
+MNIST's.
 
 Run from the repository's root:
 
@@ -40,8 +42,9 @@ from network import Network                                             # noqa: 
 
 def photo(digit, rng):
     """A 28 x 28 MNIST digit (ink 1 on 0) as a photo of it, 0-255 grey levels."""
-    k = rng.integers(2, 6)
-    canvas = np.pad(np.kron(digit, np.ones((k, k))), rng.integers(5, 61, (2, 2)))
+    n = round(28 * rng.uniform(2, 5))
+    enlarged = area_weights(28, n) @ digit @ area_weights(28, n).T
+    canvas = np.pad(enlarged, rng.integers(5, 61, (2, 2)))
     paper, ink = rng.uniform(180, 255), rng.uniform(0, 70)
     return np.clip(paper + (ink - paper) * canvas + rng.normal(0, 8, canvas.shape), 0, 255)
 
@@ -76,22 +79,23 @@ def main(argv=None):
     original = np.argmax(net.feedforward(X[:, chosen]), axis=0)
     photos = [photo(X[:, i].reshape(28, 28), rng) for i in chosen]
     rows = [("the original MNIST digits", original, labels[chosen], None)]
-    for name, treat in (("photos as they are", as_it_is),
-                        ("photos, ink made bright", lambda image: as_it_is(255 - image)),
-                        ("photos prepared (prepare_image)", prepare_image)):
+    for name, treat in (("photos as they are, resized to 28 x 28", as_it_is),
+                        ("photos, ink made bright, resized to 28 x 28",
+                         lambda image: as_it_is(255 - image)),
+                        ("photos prepared", prepare_image)):
         rows.append((name, answers(net, photos, treat), labels[chosen], original))
     try:
         from sklearn.datasets import load_digits
         uci = load_digits()
-        for name, treat in (("UCI digits as they are", as_it_is),
-                            ("UCI digits prepared (prepare_image)", prepare_image)):
+        for name, treat in (("UCI digits as they are, resized to 28 x 28", as_it_is),
+                            ("UCI digits prepared", prepare_image)):
             rows.append((name, answers(net, uci.images, treat), uci.target, None))
     except ImportError:
         print("(scikit-learn is not installed: no UCI digits)")
 
     print(f"\n{args.digits} MNIST test digits made photos, seed 0; "
           f"{'the network of ' + args.load if args.load else f'{args.epochs} epochs'}\n")
-    print("| images | the same answer as on the original | right |\n|---|---|---|")
+    print("| images | the same answer as on the original digit | right |\n|---|---|---|")
     for name, found, right, original in rows:
         same = "-" if original is None else f"{np.mean(found == original):.1%}"
         print(f"| {name} | {same} | {np.mean(found == right):.1%} |")

@@ -550,6 +550,6 @@ def test_prepared_photos_of_digits_read_as_the_originals_and_unprepared_ones_do_
     rows = {row[0][2:]: row[1:] for row in (line.split(" | ") for line in
                                             result.stdout.splitlines() if line.startswith("| "))}
     same = {name: float(row[0].rstrip("%")) for name, row in rows.items() if row[0][-1] == "%"}
-    assert same["photos prepared (prepare_image)"] >= 90
-    assert same["photos as they are"] <= 30
-    assert same["photos prepared (prepare_image)"] - same["photos, ink made bright"] >= 40
+    assert same["photos prepared"] >= 90
+    assert same["photos as they are, resized to 28 x 28"] <= 30
+    assert same["photos prepared"] - same["photos, ink made bright, resized to 28 x 28"] >= 40
