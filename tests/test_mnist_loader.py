@@ -193,6 +193,68 @@ def test_random_shifts_move_each_image_to_one_place_in_reach(pixels):
     np.testing.assert_array_equal(X, before)        # X itself is left as it was
 
 
+#### Elastic distortions
+def ramps(dtype=np.float64):
+    """Two images whose grey level is the row, and the column, over 27:
+    bilinear interpolation reads a linear ramp exactly, so the place each
+    pixel of a distorted ramp read can be recovered from its grey level."""
+    rows, columns = np.mgrid[0:28, 0:28] / 27
+    return np.asfortranarray(np.stack([rows.ravel(), columns.ravel()], axis=1), dtype)
+
+
+def places(alpha=34.0, seed=0, **affine):
+    """The (rows, columns) that each pixel of one distorted image read."""
+    moved = [mnist_loader.distort(ramp[:, None], np.random.default_rng(seed), alpha, **affine)
+             for ramp in ramps().T]
+    return [27 * image.reshape(28, 28) for image in moved]
+
+
+def test_no_distortion_leaves_the_images_as_they_are():
+    X = np.asfortranarray(np.random.default_rng(0).random((784, 5), dtype=np.float32))
+    distorted = mnist_loader.distort(X, np.random.default_rng(1), alpha=0.0)
+    assert distorted.dtype == np.float32 and distorted.flags.f_contiguous
+    np.testing.assert_array_equal(distorted, X)
+
+
+def test_the_displacement_field_is_smooth_and_as_large_as_alpha_and_sigma_make_it():
+    """Uniform noise in [-1, 1], of variance 1/3, smoothed by the Gaussian
+    weights g in both directions, then times alpha: at pixel (i, j) the
+    variance is alpha^2 / 3 (sum_k g_ik^2) (sum_k g_jk^2)."""
+    g2 = (mnist_loader.gaussian_matrix(28, 4.0) ** 2).sum(axis=1)
+    inner = np.s_[6:22, 6:22]                       # where no place falls outside the image
+    expected = (34.0 ** 2 / 3 * np.outer(g2, g2))[inner].mean()
+    dy, dx = [], []
+    for seed in range(300):
+        rows, columns = places(seed=seed)
+        dy.append((rows - np.arange(28)[:, None])[inner])
+        dx.append((columns - np.arange(28))[inner])
+    dy, dx = np.array(dy), np.array(dx)
+    for d in (dy, dx):
+        assert abs(np.mean(d ** 2) / expected - 1) < 0.15
+        neighbours = np.corrcoef(d[:, :, :-1].ravel(), d[:, :, 1:].ravel())[0, 1]
+        assert neighbours > 0.95                    # exp(-1 / (4 sigma^2)) = 0.98 in theory
+    assert abs(np.corrcoef(dy.ravel(), dx.ravel())[0, 1]) < 0.1     # drawn independently
+
+
+def test_a_bright_pixel_lands_where_the_field_says():
+    rows, columns = places(seed=3, degrees=10.0, scale=0.1, shear=0.2)
+    image = np.zeros((784, 1))
+    image[14 * 28 + 13] = 1                         # the pixel at row 14, column 13
+    moved = mnist_loader.distort(image, np.random.default_rng(3), 34.0, degrees=10.0,
+                                 scale=0.1, shear=0.2).reshape(28, 28)
+    r, c = np.unravel_index(np.argmax(moved), moved.shape)
+    assert abs(rows[r, c] - 14) < 1 and abs(columns[r, c] - 13) < 1
+    assert moved.sum() == pytest.approx(1, abs=0.5)
+
+
+def test_distorted_pixels_stay_in_the_range_of_the_originals(mnist):
+    (X, _), _, _ = mnist
+    distorted = mnist_loader.distort(X[:, :2000], np.random.default_rng(0), degrees=10.0,
+                                     scale=0.1, shear=0.2)
+    assert distorted.min() >= 0 and distorted.max() <= 1
+    assert not np.allclose(distorted, X[:, :2000])
+
+
 #### Your own digit
 def test_a_prepared_digit_fits_20_by_20_with_its_centre_of_mass_at_14_14(mnist):
     _, _, (X, _) = mnist
