@@ -818,13 +818,21 @@ def train(args, net, best):
             if args.speeds:
                 notes.append(speeds())
             return "\n".join(notes)
-        shift = (lambda X, rng: mnist_loader.shift_randomly(X, rng, args.shift)) \
-            if args.shift else None
+
+        def transform(X, rng):
+            """Each epoch's training images, varied as the options say."""
+            if args.shift:
+                return mnist_loader.shift_randomly(X, rng, args.shift)
+            return mnist_loader.distort(X, rng, alpha=34.0 if args.elastic else 0.0,
+                                        **(dict(degrees=10.0, scale=0.1, shear=0.2)
+                                           if args.affine else {}))
+        vary = args.shift or args.elastic or args.affine
         with np.errstate(all="ignore"):     # what goes wrong is reported, not warned of
             net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
                     validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
                     mu=args.mu, stop_after=args.stop_after, halve_eta_after=args.halve_eta_after,
-                    anneal=args.anneal, transform=shift, method=args.method, on_epoch=keep_best)
+                    anneal=args.anneal, transform=transform if vary else None,
+                    method=args.method, on_epoch=keep_best)
     except (mnist_loader.MNISTError, DivergenceError) as e:
         return str(e)
     except MemoryError as e:
@@ -939,7 +947,7 @@ def argument_parser():
         help="the learning rate (default: 3.0)")
     add("--method", choices=("loop", "matrix"), default="matrix",
         help="backprop one sample at a time, or a mini-batch at once (default: matrix)")
-    group = parser.add_argument_group("chapter 3's techniques, and two beyond the book")
+    group = parser.add_argument_group("chapter 3's techniques, and some beyond the book")
     group.add_argument("--lmbda", type=number(float, lambda v: 0 <= v < np.inf,
                                               "a finite number >= 0"),
                        default=0.0, help="the regularisation parameter (default: 0, none)")
@@ -962,6 +970,11 @@ def argument_parser():
                                "digits"), default=0, metavar="PIXELS",
         help="beyond the book: each epoch, move every training image by up to PIXELS pixels "
              "in each direction, drawn afresh")
+    group.add_argument("--elastic", action="store_true", help="each epoch, deform every training "
+                       "image afresh by Simard's elastic distortion (alpha 34, sigma 4)")
+    group.add_argument("--affine", action="store_true", help="each epoch, rotate (up to 10 "
+                       "degrees), scale (up to 10%%) and shear (up to 0.2) every training image "
+                       "afresh; with --elastic, both")
     add = parser.add_argument_group("data and files").add_argument
     add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
         "$MNIST_DATA_DIR, then the cache, then a download into the cache")
@@ -989,6 +1002,9 @@ def check_options(args):
     if bool(args.load) != bool(args.classify):
         raise ValueError("--load and --classify go together: train with --save net.npz, then "
                          "python network.py --load net.npz --classify IMAGE ...")
+    if (args.elastic or args.affine) and (args.expand or args.shift):
+        raise ValueError("--elastic and --affine vary the images in place of --expand and "
+                         "--shift: choose one way")
     if args.load and not os.path.isfile(args.load):
         raise ValueError(f"--load: {args.load} is not a file; give a network saved with --save")
     if args.classify and not all(path.endswith(".npy") for path in args.classify):

@@ -80,13 +80,13 @@ def test_help_is_a_guide_to_every_option(run):
     status, out, _ = run("--help")
     assert status == 0
     for group in ("the network:", "the training:",
-                  "chapter 3's techniques, and two beyond the book:", "data and files:"):
+                  "chapter 3's techniques, and some beyond the book:", "data and files:"):
         assert f"\n{group}\n" in out
     options = re.findall(r"^  (--[a-z-]+)", out, re.MULTILINE)
     assert options == ["--sizes", "--activation", "--cost", "--init", "--dtype", "--seed",
                        "--dead", "--speeds", "--epochs", "--mini-batch-size", "--eta", "--method", "--lmbda",
                        "--penalty", "--mu", "--stop-after", "--halve-eta-after", "--anneal",
-                       "--expand", "--shift", "--data", "--save", "--load",
+                       "--expand", "--shift", "--elastic", "--affine", "--data", "--save", "--load",
                        "--classify"]
     # Each option has a line of help, and no noise.
     assert not re.search(r"^  --\S+( \S+)*$\n  --", out, re.MULTILINE)
@@ -116,6 +116,8 @@ def test_help_is_a_guide_to_every_option(run):
     (["--anneal", "--halve-eta-after", "5"],
      "argument --halve-eta-after: not allowed with argument --anneal"),
     (["--expand", "--shift", "1"], "argument --shift: not allowed with argument --expand"),
+    (["--elastic", "--shift", "2"], "--elastic and --affine vary the images in place of "
+                                    "--expand and --shift: choose one way"),
     (["--lmbda", "1e7"], r"lmbda=10000000.0 is too large for eta=3.0 and 50000 training samples"),
     (["--expand", "--lmbda", "2e5"], r"lmbda=200000.0 is too large for eta=3.0 and 250000"),
     (["--sizes", "784", "1000000000000", "10"],
