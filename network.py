@@ -739,13 +739,13 @@ def main(argv=None):
         status = classify(args)
         sys.stdout, sys.stderr = streams
         return status
-    best, signals, training = {}, [], [True]
+    best, signals, still_training = {}, [], [True]
 
     def interrupt(signum, frame):
         signals.append(signum)
         # While training, every signal stops it, since a KeyboardInterrupt
         # raised inside numpy's compiled code can be lost; after, nothing does.
-        if training[0]:
+        if still_training[0]:
             raise KeyboardInterrupt
     handlers = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     Unfailing.stop = args.save is None
@@ -753,7 +753,7 @@ def main(argv=None):
         try:
             problem = train(args, net, best)
         finally:
-            training[0] = Unfailing.stop = False    # first, before any call can take a signal
+            still_training[0] = Unfailing.stop = False      # first, before a call takes a signal
     except KeyboardInterrupt:
         problem = None
     signum = signals[0] if signals else 0
@@ -936,8 +936,8 @@ def argument_parser():
     add("--dead", action="store_true",
         help="print each hidden layer's share of dead ReLU units after every epoch")
     add("--speeds", action="store_true",
-        help="print each hidden layer's speed of learning (chapter 5) after every epoch: "
-             "||delta^l||, on the first 1,000 training images")
+        help="print each hidden layer's speed of learning (chapter 5) at the start and after "
+             "every epoch: ||delta^l||, on the first 1,000 training images")
     add = parser.add_argument_group("the training").add_argument
     add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
     add("--mini-batch-size", type=count, default=10, metavar="M",
