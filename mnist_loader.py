@@ -186,37 +186,41 @@ def shift_randomly(X, rng, pixels=1):
     return moved
 
 
-def distort(X, rng, alpha=34.0, sigma=4.0, degrees=0.0, scale=0.0, shear=0.0):
+def distort(X, rng, alpha=34.0, sigma=4.0, degrees=10.0, scale=0.1, shear=0.2):
     """Return the images that are the columns of X, each deformed afresh
     by Simard, Steinkraus and Platt's "elastic distortion" (ICDAR 2003):
     every pixel is moved by a random displacement, whose x and y parts
     are drawn uniform in [-1, 1], smoothed by a Gaussian of standard
     deviation ``sigma`` pixels and scaled by ``alpha``, and the image is
-    read at the moved places by bilinear interpolation.  With ``degrees``,
-    ``scale`` and ``shear``, a random rotation (up to that many degrees),
-    scaling (by up to that fraction) and shear join in, as in later work.
-    Given to Network.SGD as ``transform``, this makes every epoch's
-    images new.  The book's one-pixel shifts move a digit whole; a hand
-    does not: it bends a stroke here, stretches a loop there, slants
-    and widens the whole.  A smooth random field does the same, within
-    the variation of handwriting, so the network learns what stays a 3
-    under it, which shifts alone cannot teach."""
-    smooth = gaussian_matrix(ROWS, sigma).astype(X.dtype)
-    y, x = np.mgrid[0:ROWS, 0:COLUMNS].astype(X.dtype) - (ROWS - 1) / 2   # from the centre
+    read at the moved places by bilinear interpolation.  A random affine
+    change joins in, as Ciresan et al. (2010) added one: a rotation by up
+    to ``degrees``, a scaling by up to the fraction ``scale``, and a
+    horizontal shear by up to ``shear``, about the image's centre; zeros
+    leave either part out.  Given to Network.SGD as ``transform``, this
+    makes every epoch's images new.  Shifts move a digit whole, but
+    handwriting bends and stretches its strokes; a smooth random field
+    imitates that, so the network learns what stays a 3 under it."""
+    smooth = gaussian_matrix(ROWS, sigma).astype(X.dtype)      # the images are square
+    centre = (ROWS - 1) / 2
+    y, x = np.mgrid[0:ROWS, 0:COLUMNS].astype(X.dtype) - centre
     distorted = np.empty_like(X, order="F")
-    for k in range(0, X.shape[1], 10000):            # 10,000 images at a time: less memory
-        images = X[:, k:k + 10000].T.reshape(-1, ROWS, COLUMNS)
+    chunk = 10000                                   # images at a time: less memory
+    for k in range(0, X.shape[1], chunk):
+        images = X[:, k:k + chunk].T.reshape(-1, ROWS, COLUMNS)
         m = len(images)
-        field = 2 * rng.random((2, m, ROWS, COLUMNS), dtype=X.dtype) - 1
-        dy, dx = alpha * (smooth @ field @ smooth)   # each (m, 28, 28), smoothed both ways
-        theta = np.radians(rng.uniform(-degrees, degrees, (m, 1, 1)))
-        s = 1 + rng.uniform(-scale, scale, (m, 1, 1))
-        cos, sin, h = (v.astype(X.dtype) for v in (np.cos(theta) / s, np.sin(theta) / s,
-                                                   rng.uniform(-shear, shear, (m, 1, 1))))
-        # The place each pixel reads: rotated and scaled, sheared, displaced.
-        rotated_y, rotated_x = cos * y + sin * x, cos * x - sin * y
-        rows = rotated_y + dy + (ROWS - 1) / 2
-        columns = rotated_x + h * rotated_y + dx + (COLUMNS - 1) / 2
+        dy = dx = 0
+        if alpha:
+            field = 2 * rng.random((2, m, ROWS, COLUMNS), dtype=X.dtype) - 1
+            dy, dx = alpha * (smooth @ field @ smooth)          # smoothed down and across
+        theta, zoom, h = (v.astype(X.dtype) for v in (
+            np.radians(rng.uniform(-degrees, degrees, (m, 1, 1))),
+            1 + rng.uniform(-scale, scale, (m, 1, 1)), rng.uniform(-shear, shear, (m, 1, 1))))
+        # The place each pixel reads: rotated by theta and scaled by 1/zoom
+        # about the centre, sheared, displaced.
+        turned_y = (np.cos(theta) * y + np.sin(theta) * x) / zoom
+        turned_x = (np.cos(theta) * x - np.sin(theta) * y) / zoom
+        rows = turned_y + dy + centre
+        columns = turned_x + h * turned_y + dx + centre
         distorted[:, k:k + m] = bilinear(images, rows, columns).reshape(m, -1).T
     return distorted
 
@@ -234,17 +238,18 @@ def bilinear(images, rows, columns):
     four pixels gets their grey levels weighted by its nearness to each.
     Places outside the image read its blank margin, 0."""
     m = len(images)
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1))).reshape(-1)    # a border of 0s
-    rows = np.clip(rows + 1, 0, ROWS + 0.999)
-    columns = np.clip(columns + 1, 0, COLUMNS + 0.999)
+    padded = np.pad(images, ((0, 0), (1, 2), (1, 2))).reshape(-1)     # a margin of 0s
+    height, width = ROWS + 3, COLUMNS + 3
+    rows = np.clip(rows + 1, 0, ROWS + 1)
+    columns = np.clip(columns + 1, 0, COLUMNS + 1)
     top, left = np.floor(rows), np.floor(columns)
-    down, right = rows - top, columns - left                            # the weights
-    width = COLUMNS + 2
-    i = (np.arange(m, dtype=np.int32) * (ROWS + 2) * width)[:, None, None] \
-        + (top * width + left).astype(np.int32)                         # the top-left pixel
-    upper = padded[i] + right * (padded[i + 1] - padded[i])
-    lower = padded[i + width] + right * (padded[i + width + 1] - padded[i + width])
-    return upper + down * (lower - upper)
+    wy, wx = rows - top, columns - left             # the weights of the lower and right pixels
+    i = (np.arange(m) * height * width)[:, None, None] + (top * width + left).astype(np.intp)
+    top_left, top_right = padded[i], padded[i + 1]
+    bottom_left, bottom_right = padded[i + width], padded[i + width + 1]
+    upper = top_left + wx * (top_right - top_left)
+    lower = bottom_left + wx * (bottom_right - bottom_left)
+    return upper + wy * (lower - upper)
 
 
 #### Your own digit, prepared as MNIST's were

@@ -823,9 +823,10 @@ def train(args, net, best):
             """Each epoch's training images, varied as the options say."""
             if args.shift:
                 return mnist_loader.shift_randomly(X, rng, args.shift)
-            return mnist_loader.distort(X, rng, alpha=34.0 if args.elastic else 0.0,
-                                        **(dict(degrees=10.0, scale=0.1, shear=0.2)
-                                           if args.affine else {}))
+            left_out = {} if args.elastic else {"alpha": 0}
+            if not args.affine:
+                left_out.update(degrees=0, scale=0, shear=0)
+            return mnist_loader.distort(X, rng, **left_out)
         vary = args.shift or args.elastic or args.affine
         with np.errstate(all="ignore"):     # what goes wrong is reported, not warned of
             net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
@@ -973,8 +974,8 @@ def argument_parser():
     group.add_argument("--elastic", action="store_true", help="each epoch, deform every training "
                        "image afresh by Simard's elastic distortion (alpha 34, sigma 4)")
     group.add_argument("--affine", action="store_true", help="each epoch, rotate (up to 10 "
-                       "degrees), scale (up to 10%%) and shear (up to 0.2) every training image "
-                       "afresh; with --elastic, both")
+                       "degrees), scale (up to 10%%) and shear sideways (up to 0.2) every "
+                       "training image afresh; with --elastic, both")
     add = parser.add_argument_group("data and files").add_argument
     add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
         "$MNIST_DATA_DIR, then the cache, then a download into the cache")

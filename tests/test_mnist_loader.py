@@ -194,54 +194,73 @@ def test_random_shifts_move_each_image_to_one_place_in_reach(pixels):
 
 
 #### Elastic distortions
-def ramps(dtype=np.float64):
-    """Two images whose grey level is the row, and the column, over 27:
-    bilinear interpolation reads a linear ramp exactly, so the place each
-    pixel of a distorted ramp read can be recovered from its grey level."""
+NO_AFFINE = {"degrees": 0, "scale": 0, "shear": 0}
+
+
+def places(seed=0, **parts):
+    """The (rows, columns) that each pixel of one distorted image read.
+    Bilinear interpolation reads a linear ramp exactly, so the grey level
+    of a distorted ramp, whose grey level was the row (or the column)
+    over 27, tells where each pixel read."""
     rows, columns = np.mgrid[0:28, 0:28] / 27
-    return np.asfortranarray(np.stack([rows.ravel(), columns.ravel()], axis=1), dtype)
-
-
-def places(alpha=34.0, seed=0, **affine):
-    """The (rows, columns) that each pixel of one distorted image read."""
-    moved = [mnist_loader.distort(ramp[:, None], np.random.default_rng(seed), alpha, **affine)
-             for ramp in ramps().T]
-    return [27 * image.reshape(28, 28) for image in moved]
+    return [27 * mnist_loader.distort(ramp.reshape(784, 1), np.random.default_rng(seed),
+                                      **parts).reshape(28, 28) for ramp in (rows, columns)]
 
 
 def test_no_distortion_leaves_the_images_as_they_are():
     X = np.asfortranarray(np.random.default_rng(0).random((784, 5), dtype=np.float32))
-    distorted = mnist_loader.distort(X, np.random.default_rng(1), alpha=0.0)
+    distorted = mnist_loader.distort(X, np.random.default_rng(1), alpha=0, **NO_AFFINE)
     assert distorted.dtype == np.float32 and distorted.flags.f_contiguous
     np.testing.assert_array_equal(distorted, X)
 
 
 def test_the_displacement_field_is_smooth_and_as_large_as_alpha_and_sigma_make_it():
-    """Uniform noise in [-1, 1], of variance 1/3, smoothed by the Gaussian
-    weights g in both directions, then times alpha: at pixel (i, j) the
-    variance is alpha^2 / 3 (sum_k g_ik^2) (sum_k g_jk^2)."""
-    g2 = (mnist_loader.gaussian_matrix(28, 4.0) ** 2).sum(axis=1)
-    inner = np.s_[6:22, 6:22]                       # where no place falls outside the image
-    expected = (34.0 ** 2 / 3 * np.outer(g2, g2))[inner].mean()
+    """Uniform noise in [-1, 1], of variance 1/3, smoothed by a Gaussian of
+    standard deviation sigma across and down, then times alpha: away from
+    the edges its variance is alpha^2 / (12 pi sigma^2), and neighbours
+    correlate by exp(-1 / (4 sigma^2)) = 0.98."""
+    inner = np.s_[9:19, 9:19]                       # at least 2 sigma from the edges
     dy, dx = [], []
     for seed in range(300):
-        rows, columns = places(seed=seed)
+        rows, columns = places(seed, **NO_AFFINE)
         dy.append((rows - np.arange(28)[:, None])[inner])
         dx.append((columns - np.arange(28))[inner])
     dy, dx = np.array(dy), np.array(dx)
     for d in (dy, dx):
-        assert abs(np.mean(d ** 2) / expected - 1) < 0.15
-        neighbours = np.corrcoef(d[:, :, :-1].ravel(), d[:, :, 1:].ravel())[0, 1]
-        assert neighbours > 0.95                    # exp(-1 / (4 sigma^2)) = 0.98 in theory
+        assert np.mean(d ** 2) == pytest.approx(34.0 ** 2 / (12 * np.pi * 4.0 ** 2), rel=0.15)
+        across = np.corrcoef(d[:, :, :-1].ravel(), d[:, :, 1:].ravel())[0, 1]
+        down = np.corrcoef(d[:, :-1, :].ravel(), d[:, 1:, :].ravel())[0, 1]
+        assert 0.96 < across < 0.995 and 0.96 < down < 0.995
     assert abs(np.corrcoef(dy.ravel(), dx.ravel())[0, 1]) < 0.1     # drawn independently
 
 
+def test_the_affine_part_turns_scales_and_shears_about_the_centre_within_its_ranges():
+    """Without the field each image reads its pixels at rows r and columns
+    c with (r, c) - 13.5 = [[a, b], [c1, c2]] ((y, x) - 13.5): rotation by
+    theta and scaling by 1/zoom give a = cos(theta) / zoom and b =
+    sin(theta) / zoom, and the shear h adds h times the row to the column."""
+    y, x = np.mgrid[0:28, 0:28] - 13.5
+    inner = np.s_[8:20, 8:20]                       # where no place falls outside the image
+    A = np.stack([y[inner].ravel(), x[inner].ravel(), np.ones(144)], axis=1)
+    theta, zoom, h = [], [], []
+    for seed in range(100):
+        (a, b, r0), (c1, c2, c0) = [np.linalg.lstsq(A, p[inner].ravel(), rcond=None)[0]
+                                    for p in places(seed, alpha=0)]
+        assert r0 == pytest.approx(13.5) and c0 == pytest.approx(13.5)     # about the centre
+        assert c2 - a == pytest.approx((c1 + b) / a * b, abs=1e-9)          # one shear, sideways
+        theta.append(np.degrees(np.arctan2(b, a)))
+        zoom.append(1 / np.hypot(a, b))
+        h.append((c1 + b) / a)
+    for values, bound in ((theta, 10), (np.array(zoom) - 1, 0.1), (h, 0.2)):
+        assert 0.9 * bound < np.max(np.abs(values)) <= bound + 1e-6
+
+
 def test_a_bright_pixel_lands_where_the_field_says():
-    rows, columns = places(seed=3, degrees=10.0, scale=0.1, shear=0.2)
+    """The same seed gives the same field to the ramps and to the image."""
+    rows, columns = places(3)
     image = np.zeros((784, 1))
     image[14 * 28 + 13] = 1                         # the pixel at row 14, column 13
-    moved = mnist_loader.distort(image, np.random.default_rng(3), 34.0, degrees=10.0,
-                                 scale=0.1, shear=0.2).reshape(28, 28)
+    moved = mnist_loader.distort(image, np.random.default_rng(3)).reshape(28, 28)
     r, c = np.unravel_index(np.argmax(moved), moved.shape)
     assert abs(rows[r, c] - 14) < 1 and abs(columns[r, c] - 13) < 1
     assert moved.sum() == pytest.approx(1, abs=0.5)
@@ -249,8 +268,7 @@ def test_a_bright_pixel_lands_where_the_field_says():
 
 def test_distorted_pixels_stay_in_the_range_of_the_originals(mnist):
     (X, _), _, _ = mnist
-    distorted = mnist_loader.distort(X[:, :2000], np.random.default_rng(0), degrees=10.0,
-                                     scale=0.1, shear=0.2)
+    distorted = mnist_loader.distort(X[:, :2000], np.random.default_rng(0))
     assert distorted.min() >= 0 and distorted.max() <= 1
     assert not np.allclose(distorted, X[:, :2000])
 
