@@ -335,7 +335,8 @@ def test_ctrl_c_after_an_epoch_saves_that_epoch(program, data_dir, tmp_path, how
     assert re.fullmatch(r"  dead units per hidden layer: \d+\.\d%\n",
                         read_until(process, "  dead units"))
     if how == "held down":
-        while process.poll() is None:
+        deadline = time.monotonic() + 60           # a program that ignores it fails, not hangs
+        while process.poll() is None and time.monotonic() < deadline:
             process.send_signal(signal.SIGINT)
     else:
         process.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGINT)
