@@ -142,6 +142,11 @@ def spread(values):
             if len(values) > 1 else f"{values[0]:.2f}")
 
 
+def reaching(values, book):
+    """How many of the seeds' accuracies reach the book's: "k of n"."""
+    return f"{sum(v >= book for v in values)} of {len(values)}"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -172,7 +177,7 @@ def main(argv=None):
     print(f"\nThe book's MNIST results beside this project's: {args.seeds} seed(s) each, "
           f"mean (min–max), in %; {minutes:.0f} min in all.\n")
     header = ("experiment", "the book's settings", "where in the book", "the book",
-              "peak, the book's protocol", "test at best validation", "book within min–max")
+              "peak, the book's protocol", "test at best validation", "seeds at or above the book")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for i, e in enumerate(chosen):
@@ -182,14 +187,13 @@ def main(argv=None):
                     f"{'N(0,1)' if e.init == 'gaussian' else 'N(0,1/n_in)'} init, "
                     f"eta {e.eta}, lmbda {e.lmbda}, {args.epochs or e.epochs} epochs"
                     + (f", first {e.training_images} images" if e.training_images < 50000 else ""))
-        within = "yes" if min(peaks) <= e.book <= max(peaks) else "no"
         print(f"| {e.name} | {settings} | {e.where} | {e.book:.2f} ({e.measured_on}) | "
-              f"{spread(peaks)} | {spread([r[1] for r in runs])} | {within} |")
+              f"{spread(peaks)} | {spread([r[1] for r in runs])} | {reaching(peaks, e.book)} |")
         if e.book_first_epoch is not None:
             firsts = [r[2] for r in runs]
-            within = "yes" if min(firsts) <= e.book_first_epoch <= max(firsts) else "no"
             print(f"| {e.name}, after one epoch | the same | {e.where} | "
-                  f"{e.book_first_epoch:.2f} ({e.measured_on}) | {spread(firsts)} | - | {within} |")
+                  f"{e.book_first_epoch:.2f} ({e.measured_on}) | {spread(firsts)} | - | "
+                  f"{reaching(firsts, e.book_first_epoch)} |")
     return 0
 
 
