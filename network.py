@@ -125,7 +125,7 @@ class Network:
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
             validation_data=None, lmbda=0.0, penalty="l2", mu=0.0, stop_after=None,
             halve_eta_after=None, anneal=False, transform=None, method="matrix",
-            on_epoch=None):
+            monitor_training=False, on_epoch=None):
         """Train the network with mini-batch stochastic gradient descent.
         ``training_data`` is a list of tuples (x, y), x an input column and
         y the desired output column, or a pair of matrices (X, Y) holding
@@ -141,12 +141,15 @@ class Network:
 
         After each epoch the network is evaluated on ``test_data`` and
         ``validation_data`` (lists of (x, label), or pairs (X, labels)), if
-        given, and a line is printed.  Returns the history, a dict per
-        epoch: its "epoch", "seconds" of training, "eta", "accuracy" and
-        "cost" on the test data, "validation_accuracy", and "stop", None or
-        why training stopped early.  ``on_epoch``, if given, is called with
-        each record before its line is printed; a string it returns is
-        printed below the line."""
+        given, and with ``monitor_training`` on the training data as well
+        (as given, before any transform), as network2 can; then a line is
+        printed.  Returns the history, a dict per epoch: its "epoch",
+        "seconds" of training, "eta", the "accuracy" (the number right)
+        and "cost" on the test data, "validation_accuracy" and
+        "validation_cost", "training_accuracy" and "training_cost" (None
+        where not measured), and "stop", None or why training stopped
+        early.  ``on_epoch``, if given, is called with each record before
+        its line is printed; a string it returns is printed below it."""
         X, Y = as_matrices(training_data, self, "training_data")
         test_data = as_matrices(test_data, self, "test_data", labelled=True)
         validation_data = as_matrices(validation_data, self, "validation_data", labelled=True)
@@ -160,6 +163,7 @@ class Network:
         n = X.shape[1]
         check_l2(eta, lmbda, n, penalty)
         self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]  # momentum at rest
+        training = (X, np.argmax(Y, axis=0)) if monitor_training else None
         history, eta_j = [], eta
         for j in range(epochs):
             start = time.perf_counter()
@@ -185,13 +189,12 @@ class Network:
                         f"training diverged in epoch {j}: the weights are no longer finite. "
                         f"Try a smaller learning rate than eta={eta_j}"
                         + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
-                record = {"epoch": j, "seconds": seconds, "eta": eta_j, "accuracy": None,
-                          "cost": None, "validation_accuracy": None}
-                if test_data is not None:
-                    record.update(accuracy=self.evaluate(test_data),
-                                  cost=self.total_cost(test_data, lmbda, n, penalty))
-                if validation_data is not None:
-                    record["validation_accuracy"] = self.evaluate(validation_data)
+                record = {"epoch": j, "seconds": seconds, "eta": eta_j}
+                for name, data in (("", test_data), ("validation_", validation_data),
+                                   ("training_", training)):
+                    record[name + "accuracy"], record[name + "cost"] = (
+                        (None, None) if data is None
+                        else self.accuracy_and_cost(data, lmbda, n, penalty))
             history.append(record)
             eta_j, record["stop"] = schedule(eta, history, epochs, stop_after, halve_eta_after,
                                              anneal)
@@ -200,9 +203,15 @@ class Network:
                     if test_data is not None else f"Epoch {j} complete")
             if validation_data is not None:
                 line += f", validation {record['validation_accuracy']} / {len(validation_data[1])}"
+            if monitor_training:
+                line += f", training {record['training_accuracy']} / {n}"
             if halve_eta_after or anneal:
                 line += f", eta {record['eta']:.4g}"
             print(f"{line}, {seconds:.2f} s", flush=True)
+            if monitor_training:
+                print("  cost: " + ", ".join(f"{name} {record[key]:.4f}" for name, key in (
+                    ("test", "cost"), ("validation", "validation_cost"),
+                    ("training", "training_cost")) if record[key] is not None), flush=True)
             for line in (note, record["stop"]):
                 if line:
                     print(line, flush=True)
@@ -345,16 +354,22 @@ class Network:
         a pair (X, labels)), plus the regularisation term, where n is the
         size of the training set (by default, of ``data``):
             L2: (lmbda / 2n) sum w^2        L1: (lmbda / n) sum |w|"""
+        return self.accuracy_and_cost(data, lmbda, n, penalty)[1]
+
+    def accuracy_and_cost(self, data, lmbda=0.0, n=None, penalty="l2"):
+        """Return (self.evaluate(data), self.total_cost(data, lmbda, n,
+        penalty)), from one feedforward: what SGD measures each epoch."""
         X, labels = as_matrices(data, self, "data", labelled=True)
         m = X.shape[1]
+        A = self.feedforward(X)
         Y = np.zeros((self.sizes[-1], m), self.dtype)
         Y[labels, np.arange(m)] = 1
-        cost = self.cost.fn(self.feedforward(X), Y) / m
+        cost = self.cost.fn(A, Y) / m
         if lmbda and penalty == "l2":
             cost += 0.5 * (lmbda / (n or m)) * sum(np.sum(w ** 2) for w in self.weights)
         elif lmbda:
             cost += (lmbda / (n or m)) * sum(np.sum(np.abs(w)) for w in self.weights)
-        return float(cost)
+        return int(np.sum(np.argmax(A, axis=0) == labels)), float(cost)
 
     def dead_fraction(self, X):
         """Return, for each hidden layer, the fraction of its units that

@@ -51,6 +51,57 @@ def test_the_book_data_format_works(training_set, capsys):
     assert capsys.readouterr().out.startswith(f"Epoch 0: {net.evaluate(test)} / 30, validation ")
 
 
+@pytest.mark.parametrize("cost", network.COSTS)
+def test_monitoring_measures_each_set_as_counted_by_hand(cost, training_set, capsys):
+    """Each epoch's record holds the accuracy and cost of the test,
+    validation and (with monitor_training) training data, counted here
+    sample by sample, with the L2 term over n, the training set's size.
+    The training data are measured as given, not as transformed."""
+    training = training_set(n=40)
+    labelled = [(x, int(np.argmax(y))) for x, y in training]
+    validation = [(x, int(np.argmax(y))) for x, y in training_set(n=15, seed=4)]
+    test = [(x, int(np.argmax(y))) for x, y in training_set(n=25, seed=5)]
+    lmbda, n = 0.3, 40
+    net = Network([5, 4, 3], cost=cost, seed=2)
+
+    def by_hand(data):
+        right = cost_sum = 0
+        for x, label in data:
+            a, y = net.feedforward(x)[:, 0], np.eye(3)[label]
+            right += np.argmax(a) == label
+            cost_sum += {"quadratic": 0.5 * np.sum((a - y) ** 2),
+                         "cross_entropy": -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)),
+                         "log_likelihood": -np.log(a[label])}[cost]
+        penalty = 0.5 * (lmbda / n) * sum(np.sum(w ** 2) for w in net.weights)
+        return right, cost_sum / len(data) + penalty
+
+    def check(record):
+        for key, data in (("", test), ("validation_", validation), ("training_", labelled)):
+            right, cost_ = by_hand(data)
+            assert record[key + "accuracy"] == right
+            assert record[key + "cost"] == pytest.approx(cost_, rel=1e-12)
+        checked.append(record["epoch"])
+    checked = []
+    history = net.SGD(training, 3, 10, 0.5, test, validation_data=validation, lmbda=lmbda,
+                      transform=lambda X, rng: X[::-1], monitor_training=True, on_epoch=check)
+    assert checked == [0, 1, 2]
+    lines = capsys.readouterr().out.splitlines()
+    r = history[0]
+    assert lines[0].startswith(f"Epoch 0: {r['accuracy']} / 25, validation "
+                               f"{r['validation_accuracy']} / 15, training "
+                               f"{r['training_accuracy']} / 40, ")
+    assert lines[1] == (f"  cost: test {r['cost']:.4f}, validation {r['validation_cost']:.4f}, "
+                        f"training {r['training_cost']:.4f}")
+
+
+def test_without_monitoring_the_training_data_are_not_measured(training_set):
+    net = Network([5, 4, 3], seed=1)
+    record = net.SGD(training_set(n=30), 1, 10, 3.0)[0]
+    assert {key: record[key] for key in record if "accuracy" in key or "cost" in key} == dict.fromkeys(
+        ["accuracy", "cost", "validation_accuracy", "validation_cost", "training_accuracy",
+         "training_cost"])
+
+
 def test_same_seed_same_run_and_float32(training_set):
     data = training_set()
     a, b = Network([5, 4, 3], seed=5), Network([5, 4, 3], seed=5)
@@ -179,7 +230,7 @@ def scripted(monkeypatch, training_set):
         net = Network([5, 4, 3], seed=0)
         scores = iter(accuracies)
         validation = [(x, 0) for x, _ in training_set(n=10)]
-        monkeypatch.setattr(net, "evaluate", lambda data: next(scores))
+        monkeypatch.setattr(net, "accuracy_and_cost", lambda data, *rest: (next(scores), 0.0))
         return net.SGD(training_set(n=10), epochs or len(accuracies), 5, 1.0,
                        validation_data=validation, **kwargs)
     return run
