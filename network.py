@@ -738,14 +738,16 @@ def part_of(path):
 #### The program: python network.py
 def main(argv=None):
     """Train a network on MNIST as the options say, print a line per
-    epoch and then the epoch with the best validation accuracy, and with
-    --save save that epoch's network.  Return the exit status: 0; 1 when
-    something failed; 2 for a bad option; 130 after Ctrl-C, 143 after
-    SIGTERM, with the best network so far saved all the same."""
+    epoch and then the epoch with the best validation accuracy, with
+    --save save that epoch's network and with --plot draw the run.
+    Return the exit status: 0; 1 when something failed; 2 for a bad
+    option; 130 after Ctrl-C, 143 after SIGTERM, with the best network
+    so far saved and the run drawn all the same."""
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = (stream and Unfailing(stream) for stream in streams)
     parser = argument_parser()
     args = parser.parse_args(argv)
+    args.command = " ".join(["python network.py"] + (sys.argv[1:] if argv is None else argv))
     try:
         net = check_options(args)
     except ValueError as e:
@@ -779,6 +781,12 @@ def main(argv=None):
             net.save(args.save)
         except OSError as e:
             problem, saved = f"could not save the network to {args.save}: {e}", False
+    drawn = args.plot and "record" in best
+    if drawn:
+        try:
+            plot(args, best)
+        except OSError as e:
+            problem, drawn = f"could not draw the run to {args.plot}: {e}", False
     # Only now, with the network saved, the report: it matters less.
     if signum:
         print(f"\n{'Interrupted' if signum == signal.SIGINT else 'Terminated'}: "
@@ -786,13 +794,16 @@ def main(argv=None):
     if problem:
         print(f"network.py: {problem}", file=sys.stderr)
     if "record" in best:
-        r, (validation_size, test_size) = best["record"], best["data"]
-        print(f"Best validation accuracy {r['validation_accuracy'] / validation_size:.2%} in "
-              f"epoch {r['epoch']}, where the test accuracy is {r['accuracy'] / test_size:.2%}")
+        r, size = best["record"], best["data"]
+        print(f"Best validation accuracy {r['validation_accuracy'] / size['validation']:.2%} in "
+              f"epoch {r['epoch']}, where the test accuracy is {r['accuracy'] / size['test']:.2%}")
     if saved:
         print(f"Saved the network of epoch {best['record']['epoch']} to {args.save}")
-    elif args.save and "record" not in best:
-        print(f"No epoch was completed: nothing was saved to {args.save}.")
+    if drawn:
+        print(f"Drew the run to {args.plot}")
+    for path, verb in ((args.save, "saved"), (args.plot, "drawn")):
+        if path and "record" not in best:
+            print(f"No epoch was completed: nothing was {verb} to {path}.")
     for s, handler in handlers.items():
         signal.signal(s, handler)
     sys.stdout, sys.stderr = streams
@@ -801,16 +812,18 @@ def main(argv=None):
 
 def train(args, net, best):
     """Load MNIST and train ``net`` as ``args`` say, keeping in ``best``
-    the sizes of the validation and test data ("data"), then the record
-    and the network of the epoch with the best validation accuracy so
-    far.  Return None, or what stopped training."""
+    the sizes of the training, validation and test data ("data"), the
+    records of the epochs so far ("history"), and the record and the
+    network of the epoch with the best validation accuracy so far.
+    Return None, or what stopped training."""
     import mnist_loader                     # only the program needs the data
     try:
         training, validation, test = mnist_loader.load_data_matrices(
             args.data, dtype=net.dtype, expand=args.expand)
-        best["data"] = len(validation[1]), len(test[1])
-        print(f"MNIST loaded: {training[0].shape[1]:,} training, {best['data'][0]:,} "
-              f"validation and {best['data'][1]:,} test images", flush=True)
+        best["data"] = size = {"training": training[0].shape[1], "validation": len(validation[1]),
+                               "test": len(test[1])}
+        print(f"MNIST loaded: {size['training']:,} training, {size['validation']:,} "
+              f"validation and {size['test']:,} test images", flush=True)
 
         def speeds(when=""):
             return f"  speed of learning per hidden layer{when}: " + ", ".join(
@@ -822,6 +835,7 @@ def train(args, net, best):
         def keep_best(record):
             # Kept before the epoch's line is printed: Ctrl-C after a line
             # never saves an older epoch.
+            best.setdefault("history", []).append(record)
             if "record" not in best or (record["validation_accuracy"]
                                         > best["record"]["validation_accuracy"]):
                 best.update(record=record, weights=[w.copy() for w in net.weights],
@@ -848,7 +862,8 @@ def train(args, net, best):
                     validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
                     mu=args.mu, stop_after=args.stop_after, halve_eta_after=args.halve_eta_after,
                     anneal=args.anneal, transform=transform if vary else None,
-                    method=args.method, on_epoch=keep_best)
+                    method=args.method, monitor_training=args.monitor_training,
+                    on_epoch=keep_best)
     except (mnist_loader.MNISTError, DivergenceError) as e:
         return str(e)
     except MemoryError as e:
@@ -887,6 +902,36 @@ def classify(args):
         for row in x.reshape(14, 2, 14, 2).mean(axis=(1, 3)):
             print("  |" + "".join(2 * ramp[min(int(v * 10), 9)] for v in row) + "|")
     return status
+
+
+def plot(args, best):
+    """Draw the run that ``train`` kept in ``best`` to the file --plot
+    names: the accuracy per epoch on each set that was measured, the cost
+    below it, and on both the epoch with the best validation accuracy."""
+    from matplotlib.figure import Figure
+    history, chosen, size = best["history"], best["record"], best["data"]
+    epochs = [r["epoch"] for r in history]
+    figure = Figure(figsize=(8, 8), layout="constrained")
+    top, bottom = figure.subplots(2, sharex=True)
+    for name, key in (("training", "training_"), ("validation", "validation_"), ("test", "")):
+        if chosen[key + "accuracy"] is not None:
+            style = {"label": f"{name} data ({size[name]:,} images)",
+                     "marker": "." if len(epochs) <= 60 else None}
+            top.plot(epochs, [100 * r[key + "accuracy"] / size[name] for r in history], **style)
+            bottom.plot(epochs, [r[key + "cost"] for r in history], **style)
+    for axes in (top, bottom):
+        axes.axvline(chosen["epoch"], color="grey", linestyle=":", label=(
+            f"best validation accuracy: epoch {chosen['epoch']}, test accuracy "
+            f"{chosen['accuracy'] / size['test']:.2%}"))
+        axes.grid(alpha=0.3)
+    top.legend()
+    bottom.xaxis.get_major_locator().set_params(integer=True)
+    top.set_ylabel("accuracy (%)")
+    bottom.set(xlabel="epoch", ylabel=f"cost: {args.cost.replace('_', '-')}"
+               + (f", with the {args.penalty.upper()} term" if args.lmbda else ""))
+    figure.suptitle(args.command, fontsize="medium", wrap=True)
+    kind = os.path.splitext(args.plot)[1][1:].lower()
+    write_atomically(args.plot, lambda f: figure.savefig(f, format=kind))
 
 
 class Unfailing:
@@ -954,6 +999,9 @@ def argument_parser():
     add("--speeds", action="store_true",
         help="print each hidden layer's speed of learning (chapter 5) at the start and after "
              "every epoch: ||delta^l||, on the first 1,000 training images")
+    add("--monitor-training", action="store_true",
+        help="after every epoch, measure the accuracy and cost on the training data too, as "
+             "network2 can, and print the costs (a pass over all the training images)")
     add = parser.add_argument_group("the training").add_argument
     add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
     add("--mini-batch-size", type=count, default=10, metavar="M",
@@ -996,6 +1044,8 @@ def argument_parser():
         "$MNIST_DATA_DIR, then the cache, then a download into the cache")
     add("--save", metavar="PATH", help="save the network of the epoch with the best validation "
         "accuracy to PATH (.npz), also when stopped by Ctrl-C")
+    add("--plot", metavar="PATH", help="draw the run's accuracy and cost per epoch to PATH "
+        "(.png, .svg, .pdf: matplotlib), also when stopped by Ctrl-C")
     add("--load", metavar="PATH", help="instead of training, load the network saved at PATH "
         "for --classify")
     add("--classify", nargs="+", metavar="IMAGE", help="print the digit the --load network "
@@ -1037,16 +1087,30 @@ def check_options(args):
                          "cache")
     check_l2(args.eta, args.lmbda, mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1),
              args.penalty)
-    if args.save is not None:
-        if not os.path.basename(args.save) or (os.path.exists(args.save)
-                                               and not os.path.isfile(args.save)):
-            raise ValueError(f"--save needs the name of a regular file, such as net.npz, not "
-                             f"{args.save!r}")
-        try:                                # can the file that saving writes first be made?
-            open(part_of(args.save), "wb").close()
-            os.unlink(part_of(args.save))
+    if args.plot is not None:
+        try:
+            from matplotlib.figure import Figure
+        except ImportError:
+            raise ValueError("--plot draws with matplotlib, which the rest of the project does "
+                             "not need: pip install matplotlib") from None
+        kind = os.path.splitext(args.plot)[1][1:].lower()
+        if kind not in Figure().canvas.get_supported_filetypes():
+            raise ValueError(f"--plot: matplotlib cannot draw {args.plot!r}; name a .png, .svg "
+                             f"or .pdf file")
+        if args.plot == args.save:
+            raise ValueError("--save and --plot write to the same file: name two")
+    for option, path, example in (("--save", args.save, "net.npz"),
+                                  ("--plot", args.plot, "run.png")):
+        if path is None:
+            continue
+        if not os.path.basename(path) or (os.path.exists(path) and not os.path.isfile(path)):
+            raise ValueError(f"{option} needs the name of a regular file, such as {example}, "
+                             f"not {path!r}")
+        try:                                # can the file written before the rename be made?
+            open(part_of(path), "wb").close()
+            os.unlink(part_of(path))
         except OSError as e:
-            raise ValueError(f"--save: cannot write {args.save}: {e.strerror}") from None
+            raise ValueError(f"{option}: cannot write {path}: {e.strerror}") from None
     try:
         return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
                        dtype=args.dtype)

@@ -84,10 +84,10 @@ def test_help_is_a_guide_to_every_option(run):
         assert f"\n{group}\n" in out
     options = re.findall(r"^  (--[a-z-]+)", out, re.MULTILINE)
     assert options == ["--sizes", "--activation", "--cost", "--init", "--dtype", "--seed",
-                       "--dead", "--speeds", "--epochs", "--mini-batch-size", "--eta", "--method", "--lmbda",
-                       "--penalty", "--mu", "--stop-after", "--halve-eta-after", "--anneal",
-                       "--expand", "--shift", "--elastic", "--affine", "--data", "--save", "--load",
-                       "--classify"]
+                       "--dead", "--speeds", "--monitor-training", "--epochs", "--mini-batch-size",
+                       "--eta", "--method", "--lmbda", "--penalty", "--mu", "--stop-after",
+                       "--halve-eta-after", "--anneal", "--expand", "--shift", "--elastic",
+                       "--affine", "--data", "--save", "--plot", "--load", "--classify"]
     # Each option has a line of help, and no noise.
     assert not re.search(r"^  --\S+( \S+)*$\n  --", out, re.MULTILINE)
     assert "None" not in out and out.count("(default:") == 13        # each stated once
@@ -184,6 +184,25 @@ def test_a_short_run(run, data_dir, tmp_path):
     assert lines[3:] == [f"Saved the network of epoch 0 to {path}"]
     assert Network.load(path).sizes == [784, 30, 10]
     assert os.listdir(tmp_path) == ["net.npz"]
+
+
+def test_monitor_training_prints_the_training_accuracy_and_the_costs(run, data_dir, mnist,
+                                                                     tmp_path):
+    """The numbers printed are those of the saved network, the only epoch's."""
+    path = tmp_path / "net.npz"
+    status, out, err = run("--epochs", "1", "--data", data_dir, "--monitor-training",
+                           "--cost", "cross_entropy", "--eta", "0.5", "--lmbda", "5",
+                           "--save", str(path))
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    (X, Y), validation, test = mnist
+    net = Network.load(path)
+    right, cost = net.accuracy_and_cost((X, np.argmax(Y, axis=0)), 5.0, 50000)
+    assert lines[1].startswith(f"Epoch 0: {net.evaluate(test)} / 10000, validation "
+                               f"{net.evaluate(validation)} / 10000, training {right} / 50000, ")
+    assert lines[2] == (f"  cost: test {net.total_cost(test, 5.0, 50000):.4f}, validation "
+                        f"{net.total_cost(validation, 5.0, 50000):.4f}, training {cost:.4f}")
+    assert lines[3].startswith("Best validation accuracy ")
 
 
 def test_speeds_and_dead_units_are_printed_below_each_epoch(run, data_dir, mnist, tmp_path):
@@ -353,6 +372,18 @@ def test_ctrl_c_after_an_epoch_saves_that_epoch(program, data_dir, tmp_path, how
     assert Network.load(path).activation == "relu" and os.listdir(tmp_path) == ["net.npz"]
 
 
+def test_ctrl_c_after_an_epoch_draws_the_run(program, data_dir, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "run.svg"
+    process = program("--epochs", "1000", "--data", data_dir, "--plot", str(path))
+    read_until(process, "Epoch 0: ")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and err == ""
+    assert out.endswith(f"Drew the run to {path}\n")
+    assert any(text.startswith("best validation accuracy: epoch ") for text in svg_text(path))
+
+
 def test_sigterm_during_a_download_leaves_nothing_behind(program, tmp_path, mirror):
     """A mirror on 127.0.0.1 that sends the first file slowly; SIGTERM
     arrives while the partial file is being written."""
@@ -402,11 +433,13 @@ def classified(out, net, x, name):
     return lines[16:]
 
 
-def without_pillow(directory):
-    """The environment of a program that cannot import Pillow: a PIL
-    package that raises ImportError comes first on its path."""
-    (directory / "PIL").mkdir()
-    (directory / "PIL" / "__init__.py").write_text("raise ImportError('No module named PIL')\n")
+def without(directory, package):
+    """The environment of a program that cannot import ``package`` (such as
+    PIL, Pillow's): a package of that name that raises ImportError comes
+    first on its path."""
+    (directory / package).mkdir()
+    (directory / package / "__init__.py").write_text(f"raise ImportError('No module named "
+                                                     f"{package}')\n")
     return {"PYTHONPATH": str(directory)}
 
 
@@ -415,7 +448,7 @@ def test_classify_reads_a_npy_image_with_numpy_alone(run, trained, mnist, tmp_pa
     _, _, (X, labels) = mnist
     np.save(tmp_path / "seven.npy", photo(X[:, 0].reshape(28, 28)))
     status, out, err = run("--load", path, "--classify", str(tmp_path / "seven.npy"),
-                           env=without_pillow(tmp_path))
+                           env=without(tmp_path, "PIL"))
     assert status == 0 and err == ""
     x = mnist_loader.prepare_image(photo(X[:, 0].reshape(28, 28)))
     assert classified(out, net, x, str(tmp_path / "seven.npy")) == []
@@ -434,13 +467,59 @@ def test_classify_reads_a_png(run, trained, mnist, tmp_path):
 
 
 def test_without_pillow_classify_is_refused_at_once(run, tmp_path):
-    environment = without_pillow(tmp_path)
+    environment = without(tmp_path, "PIL")
     status, out, err = run("--load", str(tmp_path / "PIL" / "__init__.py"), "--classify",
                            "digit.png", env=environment)
     assert status == 2 and out == ""
     assert err.endswith("network.py: error: --classify reads images with Pillow, which the rest "
                         "of the project does not need: pip install Pillow (a .npy array needs "
                         "numpy alone)\n")
+
+
+def test_without_matplotlib_plot_is_refused_before_training(run, data_dir, tmp_path):
+    status, out, err = run("--data", data_dir, "--plot", str(tmp_path / "run.png"),
+                           env=without(tmp_path, "matplotlib"))
+    assert status == 2 and out == ""
+    assert err.endswith("network.py: error: --plot draws with matplotlib, which the rest of the "
+                        "project does not need: pip install matplotlib\n")
+
+
+def svg_text(path):
+    """The texts of a figure that matplotlib drew as SVG: it writes each
+    one in a comment beside the shapes of its letters (a wrapped line in
+    several), with "- -" for "--", which an XML comment cannot hold."""
+    return [text.replace("- -", "--") for text in re.findall(r"<!-- (.*?) -->",
+                                                             path.read_text())]
+
+
+def test_plot_draws_every_set_measured_and_marks_the_best_epoch(run, data_dir, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "run.svg"
+    status, out, err = run("--epochs", "2", "--data", data_dir, "--monitor-training",
+                           "--plot", str(path))
+    assert status == 0 and err == ""
+    best = re.search(r"Best validation accuracy .* in epoch (\d), where the test accuracy is "
+                     r"(.*%)\n", out)
+    assert out.endswith(f"Drew the run to {path}\n") and os.listdir(tmp_path) == ["run.svg"]
+    texts = svg_text(path)
+    for text in ("epoch", "accuracy (%)", "cost: quadratic", "training data (50,000 images)",
+                 "validation data (10,000 images)", "test data (10,000 images)",
+                 f"best validation accuracy: epoch {best[1]}, test accuracy {best[2]}"):
+        assert text in texts
+    assert (f"python network.py --epochs 2 --data {data_dir} --monitor-training --plot {path}"
+            in " ".join(texts))
+
+
+@pytest.mark.parametrize("plot, message", [
+    ("run", "--plot: matplotlib cannot draw '{tmp}/run'; name a .png, .svg or .pdf file"),
+    ("net.png", "--save and --plot write to the same file: name two"),
+    ("nowhere/run.png", "--plot: cannot write {tmp}/nowhere/run.png: No such file or directory")])
+def test_plot_refuses_what_it_cannot_draw(run, tmp_path, plot, message):
+    pytest.importorskip("matplotlib")
+    status, out, err = run("--data", "/nonexistent-mnist", "--save", str(tmp_path / "net.png"),
+                           "--plot", str(tmp_path / plot))
+    assert status == 2 and out == ""
+    assert err.endswith(f"network.py: error: {message.format(tmp=tmp_path)}\n")
 
 
 def test_each_image_that_cannot_be_read_is_one_line_and_the_others_are_classified(
