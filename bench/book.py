@@ -136,6 +136,15 @@ def in_parallel(function, jobs, processes):
         return pool.map(function, jobs, chunksize=1)
 
 
+def need_matplotlib(parser):
+    """A bench script's --plot needs matplotlib: without it, refuse at once."""
+    try:
+        import matplotlib                       # noqa: F401
+    except ImportError:
+        parser.error("--plot needs matplotlib, which the rest of the project does not: "
+                     "pip install matplotlib")
+
+
 def spread(values):
     """mean (min-max) of a list of percentages."""
     return (f"{sum(values) / len(values):.2f} ({min(values):.2f}–{max(values):.2f})"

@@ -53,7 +53,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import mnist_loader                                                     # noqa: E402
-from book import in_parallel                                            # noqa: E402
+from book import in_parallel, need_matplotlib                           # noqa: E402
 from network import DivergenceError, Network, write_atomically         # noqa: E402
 
 # The book's text, ch. 5, "The vanishing gradient problem": the speeds at the start.
@@ -197,11 +197,7 @@ def main(argv=None):
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     args = parser.parse_args(argv)
     if args.plot:
-        try:
-            import matplotlib                   # noqa: F401
-        except ImportError:
-            parser.error("--plot needs matplotlib, which the rest of the project does not: "
-                         "pip install matplotlib")
+        need_matplotlib(parser)
     seeds, book_epochs, nets, images = args.seeds, 500, [(5, 30), (10, 30), (5, 100),
                                                          (10, 100)], 50000
     if args.short:

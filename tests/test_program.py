@@ -615,6 +615,48 @@ def test_the_deep_networks_script_runs_short(data_dir, tmp_path):
         assert sorted(os.listdir(tmp_path)) == ["deep_book.png", "deep_cure.png"]
 
 
+def test_the_curves_script_runs_short(data_dir, tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from book import EXPERIMENTS
+    plot = ["--plot", str(tmp_path)] if importlib.util.find_spec("matplotlib") else []
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "curves.py"), "--short",
+                             "--data", data_dir, *plot], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ")]
+    curves = {(row[0][2:], row[2]): (row[3].split(", "), row[4][:-2].split(", "))
+              for row in rows[1:]}
+    assert list(curves) == (
+        [(run, f"{data} {what}") for run in ("overfitting", "regularized")
+         for data in ("test", "training") for what in ("accuracy", "cost")]
+        + [(run, f"{data} accuracy") for run in ("full", "full, L2") for data in ("test", "training")]
+        + [(f"init {hidden} {age}", "validation accuracy") for hidden in (30, 100)
+           for age in ("old", "new")]
+        + [(f"eta {eta}", "training cost") for eta in (0.025, 0.25, 2.5)])
+    # The book's curves hold the numbers that book.py cites from its text and figures.
+    book = {e.name: e for e in EXPERIMENTS}
+    for run, experiment in (("overfitting", "overfit-1000"), ("regularized", "l2-1000"),
+                            ("full, L2", "l2-30")):
+        assert curves[run, "test accuracy"][0][1].startswith(f"{book[experiment].book:.2f}% (")
+    for hidden in (30, 100):
+        for age in ("old", "new"):
+            first, best, _ = curves[f"init {hidden} {age}", "validation accuracy"][0]
+            experiment = book[f"init-{age}-{hidden}"]
+            assert (first, best[:6]) == (f"{experiment.book_first_epoch:.2f}%",
+                                         f"{experiment.book:.2f}%")
+    # Chapter 3's findings, already in the short runs: the training data are learnt better
+    # than the test data; L2 adds its term to the training cost; the new weights start better.
+    last = {key: float(ours[2].rstrip("%")) for key, (_, ours) in curves.items()}
+    assert last["overfitting", "training accuracy"] > last["overfitting", "test accuracy"] + 5
+    assert last["regularized", "training cost"] > last["overfitting", "training cost"]
+    for hidden in (30, 100):
+        first = {age: float(curves[f"init {hidden} {age}", "validation accuracy"][1][0][:-1])
+                 for age in ("old", "new")}
+        assert first["new"] > first["old"]
+    if plot:
+        assert sorted(os.listdir(tmp_path)) == ["curves_eta.png", "curves_full.png",
+                                                "curves_init.png", "curves_overfitting.png"]
+
+
 def test_the_deep_networks_script_without_matplotlib_refuses_plot_at_once():
     if importlib.util.find_spec("matplotlib"):
         pytest.skip("matplotlib is installed")
