@@ -18,9 +18,11 @@ each as the mean, min and max over the seeds.
 
 Run from the repository's root:
 
-    python bench/book.py [--only NAME ...] [--seeds 3] [--epochs N] [--jobs 2] [--data DIR]
+    python bench/book.py [--only NAME ... | --chapters 1 3 5] [--seeds 3] [--epochs N]
+                         [--jobs 2] [--data DIR]
 
---only runs the named experiments (``--list`` names them all), --epochs
+--only runs the named experiments (``--list`` names them all), --chapters
+those of the chapters given, --epochs
 caps the number of epochs (for a quick look; the numbers then are not the
 book's), --jobs trains that many networks at once, one per core.
 """
@@ -160,16 +162,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     names = [e.name for e in EXPERIMENTS]
-    parser.add_argument("--only", nargs="+", choices=names, metavar="NAME",
-                        help="run only these experiments")
-    parser.add_argument("--list", action="store_true", help="list the experiments and stop")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--only", nargs="+", choices=names, metavar="NAME",
+                       help="run only these experiments")
+    which.add_argument("--chapters", nargs="+", type=int, choices=(1, 3, 5),
+                       help="run only the experiments of these chapters")
+    parser.add_argument("--list", action="store_true", help="list the experiments chosen and stop")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0, 1, ... per experiment")
     parser.add_argument("--epochs", type=int, help="cap on the epochs (the book's by default)")
     parser.add_argument("--jobs", type=int, default=1, help="networks trained at once")
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     args = parser.parse_args(argv)
+    chosen = [e for e in EXPERIMENTS if (not args.only or e.name in args.only) and
+              (not args.chapters or e.where.startswith(tuple(f"ch. {c}," for c in args.chapters)))]
     if args.list:
-        for e in EXPERIMENTS:
+        for e in chosen:
             print(f"{e.name:14} {e.sizes}, {e.cost}, {e.init} init, eta {e.eta}, "
                   f"lmbda {e.lmbda}, {e.epochs} epochs, {e.training_images} images: "
                   f"book {e.book}% ({e.where})")
@@ -177,7 +184,6 @@ def main(argv=None):
     for option, value in (("--seeds", args.seeds), ("--jobs", args.jobs), ("--epochs", args.epochs)):
         if value is not None and value < 1:
             parser.error(f"{option} must be at least 1")
-    chosen = [e for e in EXPERIMENTS if not args.only or e.name in args.only]
     jobs = [(e, seed, args.epochs, args.data) for e in chosen for seed in range(args.seeds)]
     start = time.perf_counter()
     results = in_parallel(run, jobs, args.jobs)

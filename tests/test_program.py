@@ -573,6 +573,18 @@ def test_the_dead_relu_experiment_prints_its_table(data_dir):
     assert all(row[3].endswith("%") or row[4].startswith("yes") for row in rows)
 
 
+def test_the_book_script_chooses_experiments_by_chapter():
+    def listed(*args):
+        result = subprocess.run([sys.executable, str(ROOT / "bench" / "book.py"), *args, "--list"],
+                                capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        return [line.split()[0] for line in result.stdout.splitlines()]
+    every = listed()
+    assert listed("--chapters", "5") == ["deep-1", "deep-2", "deep-3", "deep-4"]
+    assert listed("--chapters", "1", "3") == [name for name in every if not name.startswith("deep")]
+    assert listed("--chapters", "1") == ["ch1-30", "ch1-100"] and len(every) == 17
+
+
 def test_the_book_script_runs_one_experiment(data_dir):
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "book.py"), "--only",
                              "init-old-30", "--seeds", "1", "--epochs", "1", "--data", data_dir],
