@@ -55,6 +55,7 @@ watches the network learn MNIST's digits (``--help`` lists the options).
 """
 
 import os
+import shlex
 import signal
 import sys
 import time
@@ -163,6 +164,7 @@ class Network:
         n = X.shape[1]
         check_l2(eta, lmbda, n, penalty)
         self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]  # momentum at rest
+        # The training data with labels, as the test data have: measured as given, not transformed.
         training = (X, np.argmax(Y, axis=0)) if monitor_training else None
         history, eta_j = [], eta
         for j in range(epochs):
@@ -190,9 +192,8 @@ class Network:
                         f"Try a smaller learning rate than eta={eta_j}"
                         + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
                 record = {"epoch": j, "seconds": seconds, "eta": eta_j}
-                for name, data in (("", test_data), ("validation_", validation_data),
-                                   ("training_", training)):
-                    record[name + "accuracy"], record[name + "cost"] = (
+                for (_, prefix), data in zip(SETS, (test_data, validation_data, training)):
+                    record[prefix + "accuracy"], record[prefix + "cost"] = (
                         (None, None) if data is None
                         else self.accuracy_and_cost(data, lmbda, n, penalty))
             history.append(record)
@@ -209,9 +210,9 @@ class Network:
                 line += f", eta {record['eta']:.4g}"
             print(f"{line}, {seconds:.2f} s", flush=True)
             if monitor_training:
-                print("  cost: " + ", ".join(f"{name} {record[key]:.4f}" for name, key in (
-                    ("test", "cost"), ("validation", "validation_cost"),
-                    ("training", "training_cost")) if record[key] is not None), flush=True)
+                print("  cost: " + ", ".join(f"{name} {record[prefix + 'cost']:.4f}"
+                                             for name, prefix in SETS
+                                             if record[prefix + "cost"] is not None), flush=True)
             for line in (note, record["stop"]):
                 if line:
                     print(line, flush=True)
@@ -623,6 +624,9 @@ INITS = {
     "he": lambda n_in: np.sqrt(2.0 / n_in),        # He et al. 2015: N(0, 2/n_in)
 }
 
+# The data that SGD measures after each epoch, and the prefix of their keys in its records.
+SETS = (("test", ""), ("validation", "validation_"), ("training", "training_"))
+
 
 ###########################################################################
 #### The lesson ends here.  Below: the checks of the data that the
@@ -747,7 +751,7 @@ def main(argv=None):
     sys.stdout, sys.stderr = (stream and Unfailing(stream) for stream in streams)
     parser = argument_parser()
     args = parser.parse_args(argv)
-    args.command = " ".join(["python network.py"] + (sys.argv[1:] if argv is None else argv))
+    args.command = shlex.join(["python", "network.py", *(sys.argv[1:] if argv is None else argv)])
     try:
         net = check_options(args)
     except ValueError as e:
@@ -765,7 +769,7 @@ def main(argv=None):
         if still_training[0]:
             raise KeyboardInterrupt
     handlers = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
-    Unfailing.stop = args.save is None
+    Unfailing.stop = args.save is None and args.plot is None
     try:
         try:
             problem = train(args, net, best)
@@ -785,7 +789,7 @@ def main(argv=None):
     if drawn:
         try:
             plot(args, best)
-        except OSError as e:
+        except Exception as e:              # the network is saved: say what failed, and end
             problem, drawn = f"could not draw the run to {args.plot}: {e}", False
     # Only now, with the network saved, the report: it matters less.
     if signum:
@@ -834,7 +838,8 @@ def train(args, net, best):
 
         def keep_best(record):
             # Kept before the epoch's line is printed: Ctrl-C after a line
-            # never saves an older epoch.
+            # never saves an older epoch.  The history too: after Ctrl-C,
+            # SGD returns none.
             best.setdefault("history", []).append(record)
             if "record" not in best or (record["validation_accuracy"]
                                         > best["record"]["validation_accuracy"]):
@@ -907,24 +912,27 @@ def classify(args):
 def plot(args, best):
     """Draw the run that ``train`` kept in ``best`` to the file --plot
     names: the accuracy per epoch on each set that was measured, the cost
-    below it, and on both the epoch with the best validation accuracy."""
+    below it, and on both the epoch with the best validation accuracy.
+    Return the figure."""
     from matplotlib.figure import Figure
     history, chosen, size = best["history"], best["record"], best["data"]
     epochs = [r["epoch"] for r in history]
     figure = Figure(figsize=(8, 8), layout="constrained")
     top, bottom = figure.subplots(2, sharex=True)
-    for name, key in (("training", "training_"), ("validation", "validation_"), ("test", "")):
-        if chosen[key + "accuracy"] is not None:
+    for name, prefix in SETS:
+        if chosen[prefix + "accuracy"] is not None:
             style = {"label": f"{name} data ({size[name]:,} images)",
                      "marker": "." if len(epochs) <= 60 else None}
-            top.plot(epochs, [100 * r[key + "accuracy"] / size[name] for r in history], **style)
-            bottom.plot(epochs, [r[key + "cost"] for r in history], **style)
+            top.plot(epochs, [100 * r[prefix + "accuracy"] / size[name] for r in history],
+                     **style)
+            bottom.plot(epochs, [r[prefix + "cost"] for r in history], **style)
     for axes in (top, bottom):
         axes.axvline(chosen["epoch"], color="grey", linestyle=":", label=(
             f"best validation accuracy: epoch {chosen['epoch']}, test accuracy "
             f"{chosen['accuracy'] / size['test']:.2%}"))
         axes.grid(alpha=0.3)
     top.legend()
+    bottom.set_xlim(-0.5, epochs[-1] + 0.5)
     bottom.xaxis.get_major_locator().set_params(integer=True)
     top.set_ylabel("accuracy (%)")
     bottom.set(xlabel="epoch", ylabel=f"cost: {args.cost.replace('_', '-')}"
@@ -932,6 +940,7 @@ def plot(args, best):
     figure.suptitle(args.command, fontsize="medium", wrap=True)
     kind = os.path.splitext(args.plot)[1][1:].lower()
     write_atomically(args.plot, lambda f: figure.savefig(f, format=kind))
+    return figure
 
 
 class Unfailing:
@@ -1000,8 +1009,9 @@ def argument_parser():
         help="print each hidden layer's speed of learning (chapter 5) at the start and after "
              "every epoch: ||delta^l||, on the first 1,000 training images")
     add("--monitor-training", action="store_true",
-        help="after every epoch, measure the accuracy and cost on the training data too, as "
-             "network2 can, and print the costs (a pass over all the training images)")
+        help="after every epoch, measure the accuracy and cost on the training images too, as "
+             "network2 can (all of them, as loaded: 250,000 with --expand, undistorted), and "
+             "print every set's cost")
     add = parser.add_argument_group("the training").add_argument
     add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
     add("--mini-batch-size", type=count, default=10, metavar="M",
@@ -1089,15 +1099,13 @@ def check_options(args):
              args.penalty)
     if args.plot is not None:
         try:
-            from matplotlib.figure import Figure
+            import matplotlib                   # noqa: F401
         except ImportError:
             raise ValueError("--plot draws with matplotlib, which the rest of the project does "
                              "not need: pip install matplotlib") from None
-        kind = os.path.splitext(args.plot)[1][1:].lower()
-        if kind not in Figure().canvas.get_supported_filetypes():
-            raise ValueError(f"--plot: matplotlib cannot draw {args.plot!r}; name a .png, .svg "
-                             f"or .pdf file")
-        if args.plot == args.save:
+        if os.path.splitext(args.plot)[1].lower() not in (".png", ".svg", ".pdf"):
+            raise ValueError(f"--plot draws a .png, .svg or .pdf file, not {args.plot!r}")
+        if args.save and os.path.realpath(args.plot) == os.path.realpath(args.save):
             raise ValueError("--save and --plot write to the same file: name two")
     for option, path, example in (("--save", args.save, "net.npz"),
                                   ("--plot", args.plot, "run.png")):

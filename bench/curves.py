@@ -29,7 +29,7 @@ Run from the repository's root:
 
     python bench/curves.py [--seed 0] [--jobs 2] [--plot [DIR]] [--short] [--data DIR]
 
-About 6 minutes with --jobs 2 on two cores.  --short (10 and 2 epochs,
+About 2.5 minutes with --jobs 2 on two cores.  --short (10 and 2 epochs,
 2,000 images for the "full" set) runs in seconds.  --plot draws
 curves_overfitting.png, curves_full.png, curves_init.png and
 curves_eta.png, in bench/ unless given a directory; it needs matplotlib,
@@ -65,6 +65,8 @@ class Run(NamedTuple):
     epochs: int
     images: int             # the first n of the 50,000 training images
 
+
+EVALUATION_IMAGES = 10000  # in the validation data, and in the test data
 
 RUNS = [Run("overfitting", "overfitting", 30, "gaussian", 0.5, 0.0, 400, 1000),
         Run("regularized", "overfitting", 30, "gaussian", 0.5, 0.1, 400, 1000),
@@ -103,7 +105,7 @@ def in_percent(curve, key, run):
     """An accuracy curve in % of its set's images; a cost curve as it is."""
     if key.endswith("cost"):
         return curve
-    size = run.images if key.startswith("training") else 10000
+    size = run.images if key.startswith("training") else EVALUATION_IMAGES
     return [100 * value / size for value in curve]
 
 
@@ -143,14 +145,16 @@ def plot(runs, ours, book, directory):
         write_atomically(paths[-1], lambda f: figure.savefig(f, format="png", dpi=80))
 
     figure = Figure(figsize=(11, 8), layout="constrained")
-    for axes, key in zip(figure.subplots(2, 2).flat, book["overfitting"]):
-        draw(axes, key, ["overfitting", "regularized"], ["C0", "C1"],
-             key.replace("_", " data: ").replace("test", "the test").replace("training",
-                                                                              "the training"))
+    titles = {"test_accuracy": "the test data: accuracy", "test_cost": "the test data: cost",
+              "training_accuracy": "the training data: accuracy",
+              "training_cost": "the training data: cost"}
+    for axes, (key, title) in zip(figure.subplots(2, 2).flat, titles.items()):
+        draw(axes, key, ["overfitting", "regularized"], ["C0", "C1"], title)
         if key == "training_cost":          # it falls by a factor of 400
             axes.set_yscale("log")
             axes.yaxis.set_major_formatter("{x:g}")
-    finish(figure, "Overfitting: the first 1,000 training images, [784, 30, 10], eta 0.5",
+    finish(figure, f"Overfitting: the first {runs['overfitting'].images:,} training images, "
+           f"[784, 30, 10], eta 0.5",
            ["no regularisation", "L2, lmbda 0.1"], ["C0", "C1"], "curves_overfitting.png")
 
     figure = Figure(figsize=(11, 4.5), layout="constrained")
@@ -158,7 +162,8 @@ def plot(runs, ours, book, directory):
         draw(axes, "test_accuracy", [name], ["C0"], "")
         draw(axes, "training_accuracy", [name], ["C2"],
              f"lmbda {runs[name].lmbda}: accuracy on the training and the test data")
-    finish(figure, "The full training set: 50,000 images, [784, 30, 10], eta 0.5",
+    finish(figure, f"The full training set: {runs['full'].images:,} images, [784, 30, 10], "
+           f"eta 0.5",
            ["test data", "training data"], ["C0", "C2"], "curves_full.png")
 
     figure = Figure(figsize=(11, 4.5), layout="constrained")

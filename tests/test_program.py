@@ -3,6 +3,7 @@
 SIGTERM, output that fails, memory that runs out; and of the scripts in
 bench/ that reproduce the book's results."""
 
+import functools
 import gzip
 import importlib.util
 import os
@@ -332,14 +333,17 @@ def test_ctrl_c_while_numpy_loads_exits_130_quietly(program, data_dir):
 
 
 def test_ctrl_c_in_the_first_epoch_saves_nothing_and_says_so(program, data_dir, tmp_path):
-    path = tmp_path / "net.npz"
-    process = program("--data", data_dir, "--save", str(path), "--sizes", "784", "1000", "10")
+    path, figure = tmp_path / "net.npz", tmp_path / "run.png"
+    plot = ["--plot", str(figure)] if importlib.util.find_spec("matplotlib") else []
+    process = program("--data", data_dir, "--save", str(path), "--sizes", "784", "1000", "10",
+                      *plot)
     read_until(process, "MNIST loaded")
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130 and err == ""
     assert out == (f"\nInterrupted: training stopped.\n"
-                   f"No epoch was completed: nothing was saved to {path}.\n")
+                   f"No epoch was completed: nothing was saved to {path}.\n"
+                   + (f"No epoch was completed: nothing was drawn to {figure}.\n" if plot else ""))
     assert os.listdir(tmp_path) == []
 
 
@@ -484,6 +488,31 @@ def test_without_matplotlib_plot_is_refused_before_training(run, data_dir, tmp_p
                         "project does not need: pip install matplotlib\n")
 
 
+def test_plot_draws_each_epoch_of_each_set_measured(tmp_path):
+    """plot() itself, on a made-up run of three epochs: each line holds
+    every epoch's number, in % of its set for the accuracies."""
+    pytest.importorskip("matplotlib")
+    import network
+    approx = functools.partial(pytest.approx, rel=1e-12)
+    history = [{"epoch": j, "accuracy": 9000 + j, "cost": 0.5 - j / 10,
+                "validation_accuracy": 9100 + 10 * (j % 2), "validation_cost": 0.4 + j / 10,
+                "training_accuracy": None, "training_cost": None} for j in range(3)]
+    best = {"history": history, "record": history[1],
+            "data": {"training": 50000, "validation": 10000, "test": 10000}}
+    args = network.argument_parser().parse_args(["--plot", str(tmp_path / "run.png")])
+    args.command = "python network.py --plot run.png"
+    top, bottom = network.plot(args, best).axes
+    lines = {line.get_label(): line for line in top.lines}
+    assert list(lines) == ["test data (10,000 images)", "validation data (10,000 images)",
+                           "best validation accuracy: epoch 1, test accuracy 90.01%"]
+    assert list(lines["test data (10,000 images)"].get_ydata()) == approx([90.0, 90.01, 90.02])
+    assert list(lines["validation data (10,000 images)"].get_ydata()) == approx([91.0, 91.1, 91])
+    assert list(bottom.lines[0].get_ydata()) == approx([0.5, 0.4, 0.3])
+    assert list(bottom.lines[1].get_ydata()) == approx([0.4, 0.5, 0.6])
+    assert all(list(axes.lines[-1].get_xdata()) == [1, 1] for axes in (top, bottom))
+    assert (tmp_path / "run.png").read_bytes().startswith(b"\x89PNG")
+
+
 def svg_text(path):
     """The texts of a figure that matplotlib drew as SVG: it writes each
     one in a comment beside the shapes of its letters (a wrapped line in
@@ -511,8 +540,8 @@ def test_plot_draws_every_set_measured_and_marks_the_best_epoch(run, data_dir, t
 
 
 @pytest.mark.parametrize("plot, message", [
-    ("run", "--plot: matplotlib cannot draw '{tmp}/run'; name a .png, .svg or .pdf file"),
-    ("net.png", "--save and --plot write to the same file: name two"),
+    ("run.pgf", "--plot draws a .png, .svg or .pdf file, not '{tmp}/run.pgf'"),
+    ("./net.png", "--save and --plot write to the same file: name two"),
     ("nowhere/run.png", "--plot: cannot write {tmp}/nowhere/run.png: No such file or directory")])
 def test_plot_refuses_what_it_cannot_draw(run, tmp_path, plot, message):
     pytest.importorskip("matplotlib")

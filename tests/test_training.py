@@ -96,10 +96,11 @@ def test_monitoring_measures_each_set_as_counted_by_hand(cost, training_set, cap
 
 def test_without_monitoring_the_training_data_are_not_measured(training_set):
     net = Network([5, 4, 3], seed=1)
-    record = net.SGD(training_set(n=30), 1, 10, 3.0)[0]
-    assert {key: record[key] for key in record if "accuracy" in key or "cost" in key} == dict.fromkeys(
-        ["accuracy", "cost", "validation_accuracy", "validation_cost", "training_accuracy",
-         "training_cost"])
+    test = [(x, int(np.argmax(y))) for x, y in training_set(n=20, seed=4)]
+    record = net.SGD(training_set(n=30), 1, 10, 3.0, test)[0]
+    assert (record["accuracy"], record["cost"]) == net.accuracy_and_cost(test)
+    assert [record[key] for key in ("validation_accuracy", "validation_cost",
+                                    "training_accuracy", "training_cost")] == [None] * 4
 
 
 def test_same_seed_same_run_and_float32(training_set):
