@@ -138,13 +138,24 @@ def in_parallel(function, jobs, processes):
         return pool.map(function, jobs, chunksize=1)
 
 
-def need_matplotlib(parser):
-    """A bench script's --plot needs matplotlib: without it, refuse at once."""
-    try:
-        import matplotlib                       # noqa: F401
-    except ImportError:
-        parser.error("--plot needs matplotlib, which the rest of the project does not: "
-                     "pip install matplotlib")
+def parse_with_plot(parser, argv, figures, short):
+    """Add the options that deep.py and curves.py share to their parser,
+    parse ``argv``, and refuse --plot at once where matplotlib is missing."""
+    parser.add_argument("--jobs", type=int, default=1, help="networks trained at once")
+    parser.add_argument("--plot", nargs="?", const=str(pathlib.Path(__file__).parent),
+                        metavar="DIR", help=f"draw {figures} into DIR, by default bench/ "
+                                            f"(needs matplotlib)")
+    parser.add_argument("--short", action="store_true",
+                        help=f"a quick look, not the numbers: {short}")
+    parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
+    args = parser.parse_args(argv)
+    if args.plot:
+        try:
+            import matplotlib                   # noqa: F401
+        except ImportError:
+            parser.error("--plot needs matplotlib, which the rest of the project does not: "
+                         "pip install matplotlib")
+    return args
 
 
 def spread(values):

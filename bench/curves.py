@@ -51,7 +51,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import mnist_loader                                                     # noqa: E402
-from book import in_parallel, need_matplotlib                           # noqa: E402
+from book import in_parallel, parse_with_plot                           # noqa: E402
 from network import Network, write_atomically                          # noqa: E402
 
 
@@ -186,15 +186,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--seed", type=int, default=0, help="the seed of every run")
-    parser.add_argument("--jobs", type=int, default=1, help="networks trained at once")
-    parser.add_argument("--plot", nargs="?", const=str(HERE), metavar="DIR",
-                        help="draw the figures into DIR, by default bench/ (needs matplotlib)")
-    parser.add_argument("--short", action="store_true", help="a quick look, not the numbers: "
-                        "10 and 2 epochs, 2,000 images in place of 50,000")
-    parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
-    args = parser.parse_args(argv)
-    if args.plot:
-        need_matplotlib(parser)
+    args = parse_with_plot(parser, argv, "the four figures",
+                           "10 and 2 epochs, 2,000 images in place of 50,000")
     runs = RUNS
     if args.short:
         runs = [run._replace(epochs=10 if run.epochs == 400 else 2,

@@ -53,7 +53,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import mnist_loader                                                     # noqa: E402
-from book import in_parallel, need_matplotlib                           # noqa: E402
+from book import in_parallel, parse_with_plot                           # noqa: E402
 from network import DivergenceError, Network, write_atomically         # noqa: E402
 
 # The book's text, ch. 5, "The vanishing gradient problem": the speeds at the start.
@@ -188,16 +188,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=10, help="the cure's budget of epochs")
     parser.add_argument("--eta", type=float, default=0.1, help="the cure's learning rate")
     parser.add_argument("--seed", type=int, default=0, help="the seed of the cure's networks")
-    parser.add_argument("--jobs", type=int, default=1, help="networks of the cure trained at once")
-    parser.add_argument("--plot", nargs="?", const=str(HERE), metavar="DIR",
-                        help="draw deep_book.png and deep_cure.png into DIR, by default bench/ "
-                             "(needs matplotlib)")
-    parser.add_argument("--short", action="store_true", help="a quick look, not the numbers: "
-                        "1 seed, 10 and 1 epochs, whatever --seeds and --epochs say")
-    parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
-    args = parser.parse_args(argv)
-    if args.plot:
-        need_matplotlib(parser)
+    args = parse_with_plot(parser, argv, "deep_book.png and deep_cure.png",
+                           "1 seed, 10 and 1 epochs, whatever --seeds and --epochs say")
     seeds, book_epochs, nets, images = args.seeds, 500, [(5, 30), (10, 30), (5, 100),
                                                          (10, 100)], 50000
     if args.short:
