@@ -12,6 +12,9 @@ The groups:
 * "epoch": one SGD epoch over a fixed slice of the samples, shuffling
   and gathering mini-batches included, reported per 50,000 samples;
 * "step": one gradient-descent step on one fixed mini-batch;
+* "monitor": measuring the accuracy and cost of the training data, as
+  SGD does once an epoch with monitor_training, beside the epoch of
+  [784, 30, 10] with mini-batches of 10;
 * "sweep": [784, 30, 10] at mini-batch sizes from 1 to 1,000, the loop
   and the matrix path as in "epoch", and the matrix products alone: the
   five products of the matrix path (forward, BP2, BP4) at the same
@@ -145,6 +148,21 @@ def bench_step(benchmark, config, method):
     else:
         benchmark(net.update_mini_batch_matrix, X, Y, eta)
     assert all(np.isfinite(w).all() for w in net.weights)
+
+
+#### What monitoring the training data costs
+def bench_monitor(benchmark):
+    """SGD's monitor_training (--monitor-training): the accuracy and cost
+    of every training sample, once an epoch.  The summary sets it beside
+    the default network's epoch."""
+    config = CONFIGS[1]
+    net = Network(config.sizes, config.activation, config.cost, config.init, seed=0,
+                  dtype=config.dtype)
+    X, Y = synthetic_data(config.sizes, config.samples, config.dtype)
+    info(benchmark, "monitor", config, config.samples)
+    right, cost = benchmark.pedantic(net.accuracy_and_cost, ((X, np.argmax(Y, axis=0)),),
+                                     rounds=5, warmup_rounds=1)
+    assert 0 <= right <= config.samples and cost > 0
 
 
 #### The sweep over mini-batch sizes

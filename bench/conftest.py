@@ -72,6 +72,14 @@ def pytest_terminal_summary(terminalreporter, config):
               f" {ratio(loop, matrix)} {' ' + ratio(torch, matrix)} {gflops:8.1f}"
               f" {share(gflops, matrix['extra_info']['dtype'])}")
 
+    for group in groups:
+        monitor, matrix = rows.get((group, "monitor")), rows.get((group, "matrix"))
+        if monitor and matrix:
+            write(f"Monitoring the training data (--monitor-training) in {group}: "
+                  f"{monitor['median'] * EPOCH / monitor['extra_info']['samples']:.3f} s per "
+                  f"50,000 samples, {monitor['median'] / matrix['median']:.0%} of the epoch's "
+                  f"time on the matrix path.")
+
     sweep = sorted({g for g, _ in rows if g.startswith("sweep")},
                    key=lambda g: (rows[g, "matrix"]["extra_info"]["dtype"],
                                   rows[g, "matrix"]["extra_info"]["mini_batch_size"])
