@@ -29,7 +29,7 @@ Run from the repository's root:
 
     python bench/curves.py [--seed 0] [--jobs 2] [--plot [DIR]] [--short] [--data DIR]
 
-About 2.5 minutes with --jobs 2 on two cores.  --short (10 and 2 epochs,
+About 2 minutes with --jobs 2 on two cores.  --short (10 and 2 epochs,
 2,000 images for the "full" set) runs in seconds.  --plot draws
 curves_overfitting.png, curves_full.png, curves_init.png and
 curves_eta.png, in bench/ unless given a directory; it needs matplotlib,
