@@ -154,7 +154,7 @@ def plot(runs, ours, book, directory):
             axes.set_yscale("log")
             axes.yaxis.set_major_formatter("{x:g}")
     finish(figure, f"Overfitting: the first {runs['overfitting'].images:,} training images, "
-           f"[784, 30, 10], eta 0.5",
+           f"[784, 30, 10], cross-entropy, N(0, 1) weights, eta 0.5",
            ["no regularisation", "L2, lmbda 0.1"], ["C0", "C1"], "curves_overfitting.png")
 
     figure = Figure(figsize=(11, 4.5), layout="constrained")
@@ -163,21 +163,21 @@ def plot(runs, ours, book, directory):
         draw(axes, "training_accuracy", [name], ["C2"],
              f"lmbda {runs[name].lmbda}: accuracy on the training and the test data")
     finish(figure, f"The full training set: {runs['full'].images:,} images, [784, 30, 10], "
-           f"eta 0.5",
+           f"cross-entropy, N(0, 1) weights, eta 0.5",
            ["test data", "training data"], ["C0", "C2"], "curves_full.png")
 
     figure = Figure(figsize=(11, 4.5), layout="constrained")
     for axes, hidden in zip(figure.subplots(1, 2), (30, 100)):
         draw(axes, "validation_accuracy", [f"init {hidden} old", f"init {hidden} new"],
              ["C0", "C1"], f"[784, {hidden}, 10]: accuracy on the validation data")
-    finish(figure, "Weight initialisation: eta 0.1, lmbda 5.0",
+    finish(figure, "Weight initialisation: cross-entropy, eta 0.1, lmbda 5.0",
            ["old: N(0, 1)", "new: N(0, 1/n_in)"], ["C0", "C1"], "curves_init.png")
 
     figure = Figure(figsize=(7, 5), layout="constrained")
     names = [run.name for run in RUNS if run.figure == "eta"]
     draw(figure.subplots(), "training_cost", names, ["C0", "C1", "C3"],
-         "cost on the training data")
-    finish(figure, "The learning rate: [784, 30, 10], N(0, 1/n_in), lmbda 5.0", names,
+         "cost on the training data: cross-entropy and the L2 term")
+    finish(figure, "The learning rate: [784, 30, 10], N(0, 1/n_in) weights, lmbda 5.0", names,
            ["C0", "C1", "C3"], "curves_eta.png")
     return paths
 

@@ -610,7 +610,8 @@ def test_the_book_script_chooses_experiments_by_chapter():
         return [line.split()[0] for line in result.stdout.splitlines()]
     every = listed()
     assert listed("--chapters", "5") == ["deep-1", "deep-2", "deep-3", "deep-4"]
-    assert listed("--chapters", "1", "3") == [name for name in every if not name.startswith("deep")]
+    assert listed("--chapters", "1", "3") == [name for name in every
+                                              if not name.startswith("deep")]
     assert listed("--chapters", "1") == ["ch1-30", "ch1-100"] and len(every) == 17
 
 
@@ -669,7 +670,8 @@ def test_the_curves_script_runs_short(data_dir, tmp_path):
     assert list(curves) == (
         [(run, f"{data} {what}") for run in ("overfitting", "regularized")
          for data in ("test", "training") for what in ("accuracy", "cost")]
-        + [(run, f"{data} accuracy") for run in ("full", "full, L2") for data in ("test", "training")]
+        + [(run, f"{data} accuracy") for run in ("full", "full, L2")
+           for data in ("test", "training")]
         + [(f"init {hidden} {age}", "validation accuracy") for hidden in (30, 100)
            for age in ("old", "new")]
         + [(f"eta {eta}", "training cost") for eta in (0.025, 0.25, 2.5)])
