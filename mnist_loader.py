@@ -42,8 +42,6 @@ import urllib.request
 
 import numpy as np
 
-from network import write_atomically
-
 # The original files: SHA-256 and size in bytes, gzipped and unpacked.
 FILES = {
     "train-images-idx3-ubyte": (
@@ -96,7 +94,8 @@ def load_data_wrapper(data_dir=None, mirrors=None, expand=False):
     of the book: lists of tuples (x, y), x an image as a (784, 1) column.
     In training_data y is a (10, 1) one-hot column, the output the
     network should give; in the other two, y is the label, an int.
-    ``expand`` is as in ``load_data_matrices``."""
+    ``expand`` is as in ``load_data_matrices``.  The book's interface:
+    the program and the scripts load matrices, which SGD takes as they are."""
     (X, Y), (X_validation, validation_labels), (X_test, test_labels) = \
         load_data_matrices(data_dir, mirrors, expand=expand)
     # Each x and y is a view of one column of the matrices, not a copy.
@@ -431,17 +430,24 @@ def download(name, directory, mirrors, timeout=30.0, min_rate=10_000, progress=N
                          f"set XDG_CACHE_HOME to choose another cache, or put the files in a "
                          f"directory of your own and pass it with --data DIR") from None
     path = os.path.join(directory, name + ".gz")
+    part = f"{path}.{os.getpid()}.part"     # renamed to path once whole and checked
     failures = []
     for mirror in list(mirrors):
         url = mirror.rstrip("/") + "/" + name + ".gz"
         try:
-            write_atomically(path, lambda f: fetch(url, f, FILES[name][:2], timeout, min_rate,
-                                                   progress or sys.stderr))
+            with open(part, "wb") as f:
+                fetch(url, f, FILES[name][:2], timeout, min_rate, progress or sys.stderr)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(part, path)
             return path
         except (OSError, ValueError, http.client.HTTPException, MNISTError) as e:
             failures.append(f"{url}: {getattr(e, 'reason', e)}")
             mirrors.remove(mirror)
             mirrors.append(mirror)
+        finally:
+            if os.path.exists(part):
+                os.unlink(part)
     raise MNISTError("downloading it failed (" + "; ".join(failures or ["no mirrors given"]) + ")")
 
 

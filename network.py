@@ -50,19 +50,21 @@ departs from the book:
 
 The lesson comes first: the ``Network`` class, chapter 3's learning-rate
 rules, the costs and the activation functions.  Below the banner that
-ends it are the checks of the data and the program: ``python network.py``
-watches the network learn MNIST's digits (``--help`` lists the options).
+ends it are the checks of what the lesson's methods are given, and the
+writing of a file whole.  ``python network.py`` watches the network learn
+MNIST's digits: that program is ``command_line.py`` (``--help`` lists its
+options).
 """
 
 import os
-import shlex
-import signal
-import sys
 import time
 import zipfile
 
-if __name__ == "__main__":      # Ctrl-C while numpy loads: end quietly, with status 130
-    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
+# python network.py runs the program, command_line.py: first of all, so that
+# Ctrl-C while numpy loads is already the program's to answer.
+if __name__ == "__main__":
+    import runpy
+    runpy.run_module("command_line", run_name="__main__")
 
 import numpy as np
 
@@ -87,16 +89,9 @@ class Network:
         that draws the starting weights and shuffles the training data.
         ``dtype`` is np.float64 (exact enough for gradient checks) or
         np.float32 (faster, the more so the larger the network)."""
-        if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
-            raise ValueError(f"sizes must list at least two positive integers, such as "
-                             f"[784, 30, 10]; got {sizes!r}")
         cost = getattr(cost, "name", cost)         # the cost may be given as its class too
-        check_choice("activation", activation, ACTIVATIONS)
-        check_choice("cost", cost, COSTS)
-        check_choice("init", init, INITS)
+        check_network(sizes, activation, cost, init, dtype)
         self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be np.float32 or np.float64, not {self.dtype}")
         self.sizes = [int(s) for s in sizes]
         self.num_layers = len(sizes)
         self.activation, self.init = activation, init
@@ -124,98 +119,66 @@ class Network:
         return a
 
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
-            validation_data=None, lmbda=0.0, penalty="l2", mu=0.0, stop_after=None,
-            halve_eta_after=None, anneal=False, transform=None, method="matrix",
-            monitor_training=False, on_epoch=None):
+            validation_data=None, lmbda=0.0, penalty="l2", mu=0.0, rules=None,
+            transform=None, method="matrix", on_epoch=None):
         """Train the network with mini-batch stochastic gradient descent.
         ``training_data`` is a list of tuples (x, y), x an input column and
         y the desired output column, or a pair of matrices (X, Y) holding
         those columns side by side.  ``eta`` is the learning rate,
         ``lmbda`` the regularisation parameter of the ``penalty``, "l2" or
-        "l1", and ``mu`` the momentum coefficient.  ``method`` is "loop",
-        the book's backprop one sample at a time, or "matrix", one
-        ``backprop_batch`` per mini-batch: from the same seed both make the
-        same training run.  ``stop_after``, ``halve_eta_after`` and
-        ``anneal`` are chapter 3's rules (see ``schedule``).
-        ``transform(X, rng)``, if given, makes each epoch's training inputs
-        from X (such as mnist_loader.shift_randomly).
+        "l1", and ``mu`` the momentum coefficient.  ``rules`` are chapter
+        3's rules for eta and for stopping early, such as {"stop_after":
+        10} (see ``schedule``).  ``transform(X, rng)``, if given, makes each
+        epoch's training inputs from X (such as mnist_loader.shift_randomly).
+        ``method`` is "loop", the book's backprop one sample at a time, or
+        "matrix", one ``backprop_batch`` per mini-batch: from the same seed
+        both make the same training run.
 
-        After each epoch the network is evaluated on ``test_data`` and
+        After each epoch the network is measured on ``test_data`` and
         ``validation_data`` (lists of (x, label), or pairs (X, labels)), if
-        given, and with ``monitor_training`` on the training data as well
-        (as given, before any transform), as network2 can; then a line is
-        printed.  Returns the history, a dict per epoch: its "epoch",
-        "seconds" of training, "eta", the "accuracy" (the number right)
-        and "cost" on the test data, "validation_accuracy" and
-        "validation_cost", "training_accuracy" and "training_cost" (None
-        where not measured), and "stop", None or why training stopped
-        early.  ``on_epoch``, if given, is called with each record before
-        its line is printed; a string it returns is printed below it."""
+        given, and ``on_epoch(record)`` is called, or without it the book's
+        line printed.  Returns the history, a record per epoch: a dict of
+        its "epoch", "seconds" of training, "eta", the "accuracy" (the
+        number right) and "cost" on the test data, "validation_accuracy"
+        and "validation_cost" (None where not measured), and "stop", None
+        or why training stopped early."""
         X, Y = as_matrices(training_data, self, "training_data")
         test_data = as_matrices(test_data, self, "test_data", labelled=True)
         validation_data = as_matrices(validation_data, self, "validation_data", labelled=True)
-        check_choice("penalty", penalty, ("l2", "l1"))
-        check_choice("method", method, ("loop", "matrix"))
-        if (stop_after or halve_eta_after) and validation_data is None:
-            raise ValueError("stop_after and halve_eta_after watch the validation accuracy: "
-                             "pass validation_data")
-        if halve_eta_after and anneal:
-            raise ValueError("choose one learning-rate schedule: halve_eta_after or anneal")
+        rules = rules or {}
         n = X.shape[1]
-        check_l2(eta, lmbda, n, penalty)
+        check_training(mini_batch_size, eta, lmbda, n, penalty, method, rules, validation_data)
         self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]  # momentum at rest
-        # The training data with labels, as the test data have: measured as given, not transformed.
-        training = (X, np.argmax(Y, axis=0)) if monitor_training else None
         history, eta_j = [], eta
         for j in range(epochs):
             start = time.perf_counter()
             X_j = X if transform is None else transform(X, self.rng)
-            if method == "loop":
-                # The book's list of samples: views of the columns, not copies.
-                samples = [(X_j[:, i:i + 1], Y[:, i:i + 1]) for i in range(n)]
             order = self.rng.permutation(n)
-            # A diverging run overflows: that is reported once, with advice,
-            # instead of numpy warning at every step.
+            # A diverging run overflows: check_finite says so once, not numpy at every step.
             with np.errstate(over="ignore", invalid="ignore"):
                 for k in range(0, n, mini_batch_size):
                     batch = order[k:k + mini_batch_size]
                     if method == "matrix":
                         self.update_mini_batch_matrix(X_j[:, batch], Y[:, batch], eta_j,
                                                       lmbda, n, penalty, mu)
-                    else:
-                        self.update_mini_batch([samples[i] for i in batch], eta_j,
-                                               lmbda, n, penalty, mu)
-                seconds = time.perf_counter() - start
-                if not all(np.isfinite(p).all() for p in self.weights + self.biases):
-                    raise DivergenceError(
-                        f"training diverged in epoch {j}: the weights are no longer finite. "
-                        f"Try a smaller learning rate than eta={eta_j}"
-                        + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
-                record = {"epoch": j, "seconds": seconds, "eta": eta_j}
-                for (_, prefix), data in zip(SETS, (test_data, validation_data, training)):
+                    else:           # the book's list of (x, y): views of columns, not copies
+                        self.update_mini_batch([(X_j[:, i:i + 1], Y[:, i:i + 1]) for i in batch],
+                                               eta_j, lmbda, n, penalty, mu)
+                record = {"epoch": j, "seconds": time.perf_counter() - start, "eta": eta_j}
+                check_finite(self, j, eta_j, lmbda)
+                for prefix, data in (("", test_data), ("validation_", validation_data)):
                     record[prefix + "accuracy"], record[prefix + "cost"] = (
                         (None, None) if data is None
                         else self.accuracy_and_cost(data, lmbda, n, penalty))
             history.append(record)
-            eta_j, record["stop"] = schedule(eta, history, epochs, stop_after, halve_eta_after,
-                                             anneal)
-            note = on_epoch(record) if on_epoch else None
-            line = (f"Epoch {j}: {record['accuracy']} / {len(test_data[1])}"
-                    if test_data is not None else f"Epoch {j} complete")
-            if validation_data is not None:
-                line += f", validation {record['validation_accuracy']} / {len(validation_data[1])}"
-            if monitor_training:
-                line += f", training {record['training_accuracy']} / {n}"
-            if halve_eta_after or anneal:
-                line += f", eta {record['eta']:.4g}"
-            print(f"{line}, {seconds:.2f} s", flush=True)
-            if monitor_training:
-                print("  cost: " + ", ".join(f"{name} {record[prefix + 'cost']:.4f}"
-                                             for name, prefix in SETS
-                                             if record[prefix + "cost"] is not None), flush=True)
-            for line in (note, record["stop"]):
-                if line:
-                    print(line, flush=True)
+            eta_j, record["stop"] = schedule(eta, history, epochs, **rules)
+            if on_epoch:
+                on_epoch(record)
+            else:                   # the book's line, and why training stops, if it does
+                print(f"Epoch {j}: {record['accuracy']} / {len(test_data[1])}" if test_data
+                      else f"Epoch {j} complete")
+                if record["stop"]:
+                    print(record["stop"])
             if record["stop"]:
                 break
         return history
@@ -339,14 +302,16 @@ class Network:
 
     def cost_derivative(self, output_activations, y):
         """Return the vector of partial derivatives dC_x/da of the cost
-        with respect to the output activations."""
+        with respect to the output activations.  The book's interface: the
+        training path asks ``output_error`` for BP1 whole."""
         return self.cost.derivative(output_activations, y)
 
     def evaluate(self, test_data):
         """Return the number of test inputs for which the network outputs
         the right label; the network's answer is the index of its most
         active output neuron.  ``test_data`` is a list of (x, label) or a
-        pair (X, labels)."""
+        pair (X, labels).  The book's interface: SGD measures with
+        ``accuracy_and_cost``, which gives this and the cost at once."""
         X, labels = as_matrices(test_data, self, "test_data", labelled=True)
         return int(np.sum(np.argmax(self.feedforward(X), axis=0) == labels))
 
@@ -354,7 +319,8 @@ class Network:
         """Return the cost averaged over ``data`` (a list of (x, label) or
         a pair (X, labels)), plus the regularisation term, where n is the
         size of the training set (by default, of ``data``):
-            L2: (lmbda / 2n) sum w^2        L1: (lmbda / n) sum |w|"""
+            L2: (lmbda / 2n) sum w^2        L1: (lmbda / n) sum |w|
+        The book's interface, as ``evaluate`` is."""
         return self.accuracy_and_cost(data, lmbda, n, penalty)[1]
 
     def accuracy_and_cost(self, data, lmbda=0.0, n=None, penalty="l2"):
@@ -417,28 +383,9 @@ class Network:
         """Return the network that ``save`` wrote to ``path``; ``seed``
         seeds its random generator for further training.  Only numpy
         arrays are read, never a pickle, and a file that is not a saved
-        network raises ValueError."""
-        if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
-            raise ValueError(f"{path} is not a network saved by Network.save: "
-                             f"it is not a .npz file")
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                sizes = saved["sizes"].tolist()
-                names = [str(saved[key]) for key in ("activation", "cost", "init")]
-                weights = [saved[f"w{i}"] for i in range(len(sizes) - 1)]
-                biases = [saved[f"b{i}"] for i in range(len(sizes) - 1)]
-            shapes = ([(y, x) for x, y in zip(sizes[:-1], sizes[1:])]
-                      + [(y, 1) for y in sizes[1:]])
-            if ([p.shape for p in weights + biases] != shapes
-                    or len({p.dtype for p in weights + biases}) > 1):
-                raise ValueError("its weights and biases do not have the shapes its sizes give, "
-                                 "or differ in dtype")
-            if not all(np.isfinite(p).all() for p in weights + biases):
-                raise ValueError("it holds NaN or infinite weights")
-            net = cls(sizes, *names, dtype=weights[0].dtype)
-        except (ValueError, TypeError, KeyError, EOFError, MemoryError,
-                zipfile.BadZipFile) as e:
-            raise ValueError(f"{path} is not a network saved by Network.save: {e}") from None
+        network raises ValueError (see ``read_saved``)."""
+        sizes, names, weights, biases = read_saved(path)
+        net = cls(sizes, *names, dtype=weights[0].dtype)
         net.weights, net.biases = weights, biases
         net.rng = np.random.default_rng(seed)
         return net
@@ -454,7 +401,8 @@ def schedule(eta, history, epochs, stop_after=None, halve_eta_after=None, anneal
       best, counted again after each halving, and stop once eta has
       fallen to 1/128 of its start (the book's exercise);
     * ``anneal``: lower eta linearly from its start to zero over the
-      ``epochs``."""
+      ``epochs``.
+    SGD's ``rules`` are the keyword arguments, such as {"stop_after": 10}."""
     current = history[-1]["eta"]
     if len(history) == epochs:                  # the last epoch: nothing to decide
         return current, None
@@ -624,13 +572,9 @@ INITS = {
     "he": lambda n_in: np.sqrt(2.0 / n_in),        # He et al. 2015: N(0, 2/n_in)
 }
 
-# The data that SGD measures after each epoch, and the prefix of their keys in its records.
-SETS = (("test", ""), ("validation", "validation_"), ("training", "training_"))
-
-
 ###########################################################################
-#### The lesson ends here.  Below: the checks of the data that the
-#### lesson's methods take, writing a file whole, and the program.
+#### The lesson ends here.  Below: the checks of what the lesson's
+#### methods are given, and writing a file whole.
 ###########################################################################
 
 class DivergenceError(ArithmeticError):
@@ -706,6 +650,35 @@ def check_choice(what, name, choices):
         raise ValueError(f"unknown {what} {name!r}; choose one of: {', '.join(choices)}")
 
 
+def check_network(sizes, activation, cost, init, dtype):
+    """Refuse what no Network can be made of."""
+    if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+        raise ValueError(f"sizes must list at least two positive integers, such as "
+                         f"[784, 30, 10]; got {sizes!r}")
+    check_choice("activation", activation, ACTIVATIONS)
+    check_choice("cost", cost, COSTS)
+    check_choice("init", init, INITS)
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be np.float32 or np.float64, not {np.dtype(dtype)}")
+
+
+def check_training(mini_batch_size, eta, lmbda, n, penalty, method, rules, validation_data):
+    """Refuse, before any work, what SGD could not follow."""
+    if not (isinstance(mini_batch_size, (int, np.integer)) and mini_batch_size > 0):
+        raise ValueError(f"mini_batch_size must be a positive integer, such as 10; "
+                         f"got {mini_batch_size!r}")
+    check_choice("penalty", penalty, ("l2", "l1"))
+    check_choice("method", method, ("loop", "matrix"))
+    for rule in rules:
+        check_choice("rule", rule, ("stop_after", "halve_eta_after", "anneal"))
+    if (rules.get("stop_after") or rules.get("halve_eta_after")) and validation_data is None:
+        raise ValueError("stop_after and halve_eta_after watch the validation accuracy: "
+                         "pass validation_data")
+    if rules.get("halve_eta_after") and rules.get("anneal"):
+        raise ValueError("choose one learning-rate schedule: halve_eta_after or anneal")
+    check_l2(eta, lmbda, n, penalty)
+
+
 def check_l2(eta, lmbda, n, penalty="l2"):
     """Refuse an L2 term that would make the weights grow without bound:
     w -> (1 - eta lmbda / n) w flips their sign, and enlarges them, when
@@ -717,11 +690,50 @@ def check_l2(eta, lmbda, n, penalty="l2"):
                          f"without bound; choose lmbda below {2 * n / eta:.3g}")
 
 
+def check_finite(net, epoch, eta, lmbda):
+    """Raise DivergenceError, with advice, once a weight or bias is no
+    longer a finite number."""
+    if not all(np.isfinite(p).all() for p in net.weights + net.biases):
+        raise DivergenceError(f"training diverged in epoch {epoch}: the weights are no longer "
+                              f"finite. Try a smaller learning rate than eta={eta}"
+                              + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
+
+
+def read_saved(path):
+    """Return (sizes, names, weights, biases) of the network that
+    Network.save wrote to ``path``, its names those of its activation,
+    cost and initialisation, once they are known to make that network:
+    the shapes its sizes give, one float dtype, finite numbers, names that
+    Network knows.  Anything else raises ValueError, naming the file; a
+    file that does not exist, FileNotFoundError.  A pipe or a device, which
+    could block or never end, is refused unread."""
+    if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
+        raise ValueError(f"{path} is not a network saved by Network.save: "
+                         f"it is not a .npz file")
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            sizes = saved["sizes"].tolist()
+            names = [str(saved[key]) for key in ("activation", "cost", "init")]
+            weights = [saved[f"w{i}"] for i in range(len(sizes) - 1)]
+            biases = [saved[f"b{i}"] for i in range(len(sizes) - 1)]
+        shapes = [(y, x) for x, y in zip(sizes[:-1], sizes[1:])] + [(y, 1) for y in sizes[1:]]
+        if ([p.shape for p in weights + biases] != shapes
+                or len({p.dtype for p in weights + biases}) > 1):
+            raise ValueError("its weights and biases do not have the shapes its sizes give, "
+                             "or differ in dtype")
+        check_network(sizes, *names, weights[0].dtype if weights else None)
+        if not all(np.isfinite(p).all() for p in weights + biases):
+            raise ValueError("it holds NaN or infinite weights")
+    except (ValueError, TypeError, KeyError, EOFError, MemoryError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{path} is not a network saved by Network.save: {e}") from None
+    return sizes, names, weights, biases
+
+
 def write_atomically(path, write):
     """Call write(f) on a new file beside ``path``, then rename it to
     ``path``: readers see the old file or the whole new one, never a part
     of it, even when writing fails or is interrupted."""
-    part = part_of(path)
+    part = part_path(path)
     try:
         with open(part, "wb") as f:
             write(f)
@@ -734,398 +746,7 @@ def write_atomically(path, write):
         raise
 
 
-def part_of(path):
-    """The file that ``write_atomically`` writes before renaming it to ``path``."""
+def part_path(path):
+    """The path of the file that ``write_atomically`` writes before
+    renaming it to ``path``."""
     return f"{path}.{os.getpid()}.part"
-
-
-#### The program: python network.py
-def main(argv=None):
-    """Train a network on MNIST as the options say, print a line per
-    epoch and then the epoch with the best validation accuracy, with
-    --save save that epoch's network and with --plot draw the run.
-    Return the exit status: 0; 1 when something failed; 2 for a bad
-    option; 130 after Ctrl-C, 143 after SIGTERM, with the best network
-    so far saved and the run drawn all the same."""
-    streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = (stream and Unfailing(stream) for stream in streams)
-    parser = argument_parser()
-    args = parser.parse_args(argv)
-    args.command = shlex.join(["python", "network.py", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        net = check_options(args)
-    except ValueError as e:
-        parser.error(str(e))
-    if args.classify:
-        status = classify(args)
-        sys.stdout, sys.stderr = streams
-        return status
-    best, signals, still_training = {}, [], [True]
-
-    def interrupt(signum, frame):
-        signals.append(signum)
-        # While training, every signal stops it, since a KeyboardInterrupt
-        # raised inside numpy's compiled code can be lost; after, nothing does.
-        if still_training[0]:
-            raise KeyboardInterrupt
-    handlers = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
-    Unfailing.stop = args.save is None and args.plot is None
-    try:
-        try:
-            problem = train(args, net, best)
-        finally:
-            still_training[0] = Unfailing.stop = False      # first, before a call takes a signal
-    except KeyboardInterrupt:
-        problem = None
-    signum = signals[0] if signals else 0
-    saved = args.save and "record" in best
-    if saved:
-        net.weights, net.biases = best["weights"], best["biases"]
-        try:
-            net.save(args.save)
-        except OSError as e:
-            problem, saved = f"could not save the network to {args.save}: {e}", False
-    drawn = args.plot and "record" in best
-    if drawn:
-        try:
-            plot(args, best)
-        except Exception as e:              # the network is saved: say what failed, and end
-            problem, drawn = f"could not draw the run to {args.plot}: {e}", False
-    # Only now, with the network saved, the report: it matters less.
-    if signum:
-        print(f"\n{'Interrupted' if signum == signal.SIGINT else 'Terminated'}: "
-              f"{'training stopped' if 'data' in best else 'while loading the data'}.")
-    if problem:
-        print(f"network.py: {problem}", file=sys.stderr)
-    if "record" in best:
-        r, size = best["record"], best["data"]
-        print(f"Best validation accuracy {r['validation_accuracy'] / size['validation']:.2%} in "
-              f"epoch {r['epoch']}, where the test accuracy is {r['accuracy'] / size['test']:.2%}")
-    if saved:
-        print(f"Saved the network of epoch {best['record']['epoch']} to {args.save}")
-    if drawn:
-        print(f"Drew the run to {args.plot}")
-    for path, verb in ((args.save, "saved"), (args.plot, "drawn")):
-        if path and "record" not in best:
-            print(f"No epoch was completed: nothing was {verb} to {path}.")
-    for s, handler in handlers.items():
-        signal.signal(s, handler)
-    sys.stdout, sys.stderr = streams
-    return 128 + signum if signum else 1 if problem else 0
-
-
-def train(args, net, best):
-    """Load MNIST and train ``net`` as ``args`` say, keeping in ``best``
-    the sizes of the training, validation and test data ("data"), the
-    records of the epochs so far ("history"), and the record and the
-    network of the epoch with the best validation accuracy so far.
-    Return None, or what stopped training."""
-    import mnist_loader                     # only the program needs the data
-    try:
-        training, validation, test = mnist_loader.load_data_matrices(
-            args.data, dtype=net.dtype, expand=args.expand)
-        best["data"] = size = {"training": training[0].shape[1], "validation": len(validation[1]),
-                               "test": len(test[1])}
-        print(f"MNIST loaded: {size['training']:,} training, {size['validation']:,} "
-              f"validation and {size['test']:,} test images", flush=True)
-
-        def speeds(when=""):
-            return f"  speed of learning per hidden layer{when}: " + ", ".join(
-                f"{s:.3g}" for s in net.speed_of_learning(training[0][:, :1000],
-                                                          training[1][:, :1000]))
-        if args.speeds:
-            print(speeds(" at the start"), flush=True)
-
-        def keep_best(record):
-            # Kept before the epoch's line is printed: Ctrl-C after a line
-            # never saves an older epoch.  The history too: after Ctrl-C,
-            # SGD returns none.
-            best.setdefault("history", []).append(record)
-            if "record" not in best or (record["validation_accuracy"]
-                                        > best["record"]["validation_accuracy"]):
-                best.update(record=record, weights=[w.copy() for w in net.weights],
-                            biases=[b.copy() for b in net.biases])
-            notes = []
-            if args.dead:
-                notes.append("  dead units per hidden layer: " + ", ".join(
-                    f"{f:.1%}" for f in net.dead_fraction(training[0])))
-            if args.speeds:
-                notes.append(speeds())
-            return "\n".join(notes)
-
-        def transform(X, rng):
-            """Each epoch's training images, varied as the options say."""
-            if args.shift:
-                return mnist_loader.shift_randomly(X, rng, args.shift)
-            left_out = {} if args.elastic else {"alpha": 0}
-            if not args.affine:
-                left_out.update(degrees=0, scale=0, shear=0)
-            return mnist_loader.distort(X, rng, **left_out)
-        vary = args.shift or args.elastic or args.affine
-        with np.errstate(all="ignore"):     # what goes wrong is reported, not warned of
-            net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
-                    validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
-                    mu=args.mu, stop_after=args.stop_after, halve_eta_after=args.halve_eta_after,
-                    anneal=args.anneal, transform=transform if vary else None,
-                    method=args.method, monitor_training=args.monitor_training,
-                    on_epoch=keep_best)
-    except (mnist_loader.MNISTError, DivergenceError) as e:
-        return str(e)
-    except MemoryError as e:
-        return f"not enough memory: {e}"
-    except OSError as e:                    # from Unfailing: see there
-        return f"the output cannot be written ({e.strerror}), so training stopped"
-
-
-def classify(args):
-    """Print the digit that the network saved at --load reads in each
-    --classify image, the outputs of its ten neurons, and the prepared
-    28 x 28 image it saw.  Return 1 if a file could not be read, else 0."""
-    import mnist_loader
-    try:
-        net = Network.load(args.load)
-    except (OSError, ValueError) as e:
-        print(f"network.py: {e}", file=sys.stderr)
-        return 1
-    if (net.sizes[0], net.sizes[-1]) != (784, 10):
-        print(f"network.py: {args.load} is a network of sizes {net.sizes}; MNIST's digits need "
-              f"784 inputs and 10 outputs", file=sys.stderr)
-        return 1
-    outputs = "probabilities" if net.cost.name == "log_likelihood" else "outputs"
-    status = 0
-    for path in args.classify:
-        try:
-            x = mnist_loader.prepare_image(mnist_loader.load_image(path))
-        except (OSError, ValueError) as e:
-            print(f"network.py: {path}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
-            status = 1
-            continue
-        a = net.feedforward(x.astype(net.dtype))[:, 0]
-        print(f"{path}: the network reads {np.argmax(a)}; its {outputs}, and what it saw:")
-        print("  " + "  ".join(f"{digit}: {output:.2f}" for digit, output in enumerate(a)))
-        ramp = " .:-=+*#%@"                 # from dark to bright, each for a 2 x 2 block
-        for row in x.reshape(14, 2, 14, 2).mean(axis=(1, 3)):
-            print("  |" + "".join(2 * ramp[min(int(v * 10), 9)] for v in row) + "|")
-    return status
-
-
-def plot(args, best):
-    """Draw the run that ``train`` kept in ``best`` to the file --plot
-    names: the accuracy per epoch on each set that was measured, the cost
-    below it, and on both the epoch with the best validation accuracy.
-    Return the figure."""
-    from matplotlib.figure import Figure
-    history, chosen, size = best["history"], best["record"], best["data"]
-    epochs = [r["epoch"] for r in history]
-    figure = Figure(figsize=(8, 8), layout="constrained")
-    top, bottom = figure.subplots(2, sharex=True)
-    for name, prefix in SETS:
-        if chosen[prefix + "accuracy"] is not None:
-            style = {"label": f"{name} data ({size[name]:,} images)",
-                     "marker": "." if len(epochs) <= 60 else None}
-            top.plot(epochs, [100 * r[prefix + "accuracy"] / size[name] for r in history],
-                     **style)
-            bottom.plot(epochs, [r[prefix + "cost"] for r in history], **style)
-    for axes in (top, bottom):
-        axes.axvline(chosen["epoch"], color="grey", linestyle=":", label=(
-            f"best validation accuracy: epoch {chosen['epoch']}, test accuracy "
-            f"{chosen['accuracy'] / size['test']:.2%}"))
-        axes.grid(alpha=0.3)
-    top.legend()
-    bottom.set_xlim(-0.5, epochs[-1] + 0.5)
-    bottom.xaxis.get_major_locator().set_params(integer=True)
-    top.set_ylabel("accuracy (%)")
-    bottom.set(xlabel="epoch", ylabel=f"cost: {args.cost.replace('_', '-')}"
-               + (f", with the {args.penalty.upper()} term" if args.lmbda else ""))
-    figure.suptitle(args.command, fontsize="medium", wrap=True)
-    kind = os.path.splitext(args.plot)[1][1:].lower()
-    write_atomically(args.plot, lambda f: figure.savefig(f, format=kind))
-    return figure
-
-
-class Unfailing:
-    """The program's output: what the terminal cannot encode is escaped,
-    and once writing fails (the reader of a pipe has gone, a disk is full)
-    the output goes to /dev/null.  Training goes on if there is a network
-    to save; if not, ``stop`` is set and the failure stops it."""
-
-    stop = False
-
-    def __init__(self, stream):
-        stream.reconfigure(errors="backslashreplace")
-        self.stream = stream
-
-    def __getattr__(self, name):
-        return getattr(self.stream, name)
-
-    def write(self, text):
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except OSError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
-            if self.stop:
-                raise
-
-
-def argument_parser():
-    import argparse
-
-    def number(kind, test, wanted):
-        """The type of an option: a number of ``kind`` that passes ``test``."""
-        def parse(text):
-            try:
-                if test(kind(text)):
-                    return kind(text)
-            except ValueError:
-                pass
-            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-        return parse
-    count = number(int, lambda v: v >= 1, "an integer >= 1")
-    parser = argparse.ArgumentParser(
-        prog="network.py", usage="%(prog)s [options]",
-        description="Train a neural network on the MNIST handwritten digits. After every epoch "
-        "it prints how many of the 10,000 test images, and of the 10,000 validation images, "
-        "the network classifies right; at the end, the test accuracy of the epoch with the "
-        "best validation accuracy. Without options this is the run of chapter 1 of Neural "
-        "Networks and Deep Learning.")
-    add = parser.add_argument_group("the network").add_argument
-    add("--sizes", type=count, nargs="+", default=[784, 30, 10], metavar="N",
-        help="neurons per layer, from the 784 inputs to the 10 outputs (default: 784 30 10)")
-    add("--activation", choices=ACTIVATIONS, default="sigmoid",
-        help="the hidden layers' activation function (default: sigmoid)")
-    add("--cost", choices=COSTS, default="quadratic",
-        help="the cost; log_likelihood puts a softmax on the outputs (default: quadratic)")
-    add("--init", choices=INITS, default="gaussian",
-        help="the starting weights: gaussian N(0,1), scaled N(0,1/n_in) or he N(0,2/n_in) "
-             "(default: gaussian)")
-    add("--dtype", choices=("float64", "float32"), default="float64",
-        help="float32 is faster, the more so the larger the network (default: float64)")
-    add("--seed", type=number(int, lambda v: v >= 0, "an integer >= 0"), default=0,
-        help="the seed of the starting weights and of the shuffles (default: 0)")
-    add("--dead", action="store_true",
-        help="print each hidden layer's share of dead ReLU units after every epoch")
-    add("--speeds", action="store_true",
-        help="print each hidden layer's speed of learning (chapter 5) at the start and after "
-             "every epoch: ||delta^l||, on the first 1,000 training images")
-    add("--monitor-training", action="store_true",
-        help="after every epoch, measure the accuracy and cost on the training images too, as "
-             "network2 can (all of them, as loaded: 250,000 with --expand, undistorted), and "
-             "print every set's cost")
-    add = parser.add_argument_group("the training").add_argument
-    add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
-    add("--mini-batch-size", type=count, default=10, metavar="M",
-        help="the number of samples per step (default: 10)")
-    add("--eta", type=number(float, lambda v: 0 < v < np.inf, "a finite number > 0"),
-        default=3.0,
-        help="the learning rate (default: 3.0)")
-    add("--method", choices=("loop", "matrix"), default="matrix",
-        help="backprop one sample at a time, or a mini-batch at once (default: matrix)")
-    group = parser.add_argument_group("chapter 3's techniques, and some beyond the book")
-    group.add_argument("--lmbda", type=number(float, lambda v: 0 <= v < np.inf,
-                                              "a finite number >= 0"),
-                       default=0.0, help="the regularisation parameter (default: 0, none)")
-    group.add_argument("--penalty", choices=("l2", "l1"), default="l2",
-                       help="the regularisation: l2 (weight decay) or l1 (default: l2)")
-    group.add_argument("--mu", type=number(float, lambda v: 0 <= v < 1, "a number from 0 up "
-                                           "to, not including, 1 (0.9 is usual)"),
-                       default=0.0, help="the momentum coefficient (default: 0, plain SGD)")
-    group.add_argument("--stop-after", type=count, metavar="N",
-                       help="stop after N epochs without a better validation accuracy")
-    add = group.add_mutually_exclusive_group().add_argument
-    add("--halve-eta-after", type=count, metavar="N", help="halve eta after N epochs without "
-        "a better validation accuracy; stop once it has fallen to 1/128 of its start")
-    add("--anneal", action="store_true",
-        help="beyond the book: lower eta linearly to zero over the epochs")
-    add = group.add_mutually_exclusive_group().add_argument
-    add("--expand", action="store_true", help="train on 250,000 images: each training image "
-        "and its copies shifted by one pixel up, down, left and right")
-    add("--shift", type=number(int, lambda v: 0 <= v <= 4, "0 to 4, the margin of MNIST's "
-                               "digits"), default=0, metavar="PIXELS",
-        help="beyond the book: each epoch, move every training image by up to PIXELS pixels "
-             "in each direction, drawn afresh")
-    group.add_argument("--elastic", action="store_true", help="each epoch, deform every training "
-                       "image afresh by Simard's elastic distortion (alpha 34, sigma 4)")
-    group.add_argument("--affine", action="store_true", help="each epoch, rotate (up to 10 "
-                       "degrees), scale (up to 10%%) and shear sideways (up to 0.2) every "
-                       "training image afresh; with --elastic, both")
-    add = parser.add_argument_group("data and files").add_argument
-    add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
-        "$MNIST_DATA_DIR, then the cache, then a download into the cache")
-    add("--save", metavar="PATH", help="save the network of the epoch with the best validation "
-        "accuracy to PATH (.npz), also when stopped by Ctrl-C")
-    add("--plot", metavar="PATH", help="draw the run's accuracy and cost per epoch to PATH "
-        "(.png, .svg, .pdf: matplotlib), also when stopped by Ctrl-C")
-    add("--load", metavar="PATH", help="instead of training, load the network saved at PATH "
-        "for --classify")
-    add("--classify", nargs="+", metavar="IMAGE", help="print the digit the --load network "
-        "reads in each image (PNG, JPEG... with Pillow; a .npy array with numpy alone), after "
-        "preparing it as MNIST's digits were")
-    return parser
-
-
-def check_options(args):
-    """Check what the parser could not, before any work; return the network."""
-    import mnist_loader
-    sizes = "--sizes " + " ".join(map(str, args.sizes))
-    if args.sizes[0] != 784 or args.sizes[-1] != 10:
-        raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
-                         f"got {sizes}")
-    if args.dead and (args.activation not in ("relu", "leaky_relu") or len(args.sizes) < 3):
-        raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
-    if args.speeds and len(args.sizes) < 3:
-        raise ValueError(f"--speeds needs hidden layers, as in --sizes 784 30 30 10; got {sizes}")
-    if bool(args.load) != bool(args.classify):
-        raise ValueError("--load and --classify go together: train with --save net.npz, then "
-                         "python network.py --load net.npz --classify IMAGE ...")
-    if (args.elastic or args.affine) and (args.expand or args.shift):
-        raise ValueError("--elastic and --affine vary the images in place of --expand and "
-                         "--shift: choose one way")
-    if args.load and not os.path.isfile(args.load):
-        raise ValueError(f"--load: {args.load} is not a file; give a network saved with --save")
-    if args.classify and not all(path.endswith(".npy") for path in args.classify):
-        try:
-            import PIL.Image                    # noqa: F401
-        except ImportError:
-            raise ValueError("--classify reads images with Pillow, which the rest of the project "
-                             "does not need: pip install Pillow (a .npy array needs numpy "
-                             "alone)") from None
-    if args.classify:
-        return None                         # no training: the network is --load's
-    if args.data == "":
-        raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
-                         "cache")
-    check_l2(args.eta, args.lmbda, mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1),
-             args.penalty)
-    if args.plot is not None:
-        try:
-            import matplotlib                   # noqa: F401
-        except ImportError:
-            raise ValueError("--plot draws with matplotlib, which the rest of the project does "
-                             "not need: pip install matplotlib") from None
-        if os.path.splitext(args.plot)[1].lower() not in (".png", ".svg", ".pdf"):
-            raise ValueError(f"--plot draws a .png, .svg or .pdf file, not {args.plot!r}")
-        if args.save and os.path.realpath(args.plot) == os.path.realpath(args.save):
-            raise ValueError("--save and --plot write to the same file: name two")
-    for option, path, example in (("--save", args.save, "net.npz"),
-                                  ("--plot", args.plot, "run.png")):
-        if path is None:
-            continue
-        if not os.path.basename(path) or (os.path.exists(path) and not os.path.isfile(path)):
-            raise ValueError(f"{option} needs the name of a regular file, such as {example}, "
-                             f"not {path!r}")
-        try:                                # can the file written before the rename be made?
-            open(part_of(path), "wb").close()
-            os.unlink(part_of(path))
-        except OSError as e:
-            raise ValueError(f"{option}: cannot write {path}: {e.strerror}") from None
-    try:
-        return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
-                       dtype=args.dtype)
-    except (MemoryError, ValueError) as e:
-        raise ValueError(f"{sizes}: too large ({e}); choose smaller layers") from None
-
-
-if __name__ == "__main__":
-    sys.modules["network"] = sys.modules[__name__]      # for mnist_loader: this module, not a copy
-    sys.exit(main())

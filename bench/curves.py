@@ -37,9 +37,7 @@ which nothing else does.
 """
 
 import argparse
-import contextlib
 import functools
-import io
 import json
 import os
 import pathlib
@@ -49,6 +47,8 @@ from typing import NamedTuple
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+import numpy as np                                                      # noqa: E402
 
 import mnist_loader                                                     # noqa: E402
 from book import in_parallel, parse_with_plot                           # noqa: E402
@@ -89,15 +89,20 @@ def train(job):
     run, seed, data_dir = job
     (X, Y), validation, test = load(data_dir)
     net = Network([784, run.hidden, 10], "sigmoid", "cross_entropy", run.init, seed=seed)
-    test_cost = []                      # network2's: the L2 term over the test data's size
-    with contextlib.redirect_stdout(io.StringIO()):
-        history = net.SGD((X[:, :run.images], Y[:, :run.images]), run.epochs, 10, run.eta, test,
-                          validation_data=validation, lmbda=run.lmbda, monitor_training=True,
-                          on_epoch=lambda record: test_cost.append(
-                              net.total_cost(test, run.lmbda)))
-    curves = {key: [record[key] for record in history] for key in
-              ("validation_accuracy", "training_accuracy", "training_cost")}
-    curves.update(test_accuracy=[record["accuracy"] for record in history], test_cost=test_cost)
+    training = X[:, :run.images], Y[:, :run.images]
+    labelled = training[0], np.argmax(training[1], axis=0)
+    curves = {"training_accuracy": [], "training_cost": [], "test_cost": []}
+
+    def measure(record):
+        right, cost = net.accuracy_and_cost(labelled, run.lmbda, run.images)
+        curves["training_accuracy"].append(right)
+        curves["training_cost"].append(cost)
+        # network2's test cost: the L2 term over the test data's size
+        curves["test_cost"].append(net.total_cost(test, run.lmbda))
+    history = net.SGD(training, run.epochs, 10, run.eta, test, validation_data=validation,
+                      lmbda=run.lmbda, on_epoch=measure)
+    curves.update(validation_accuracy=[record["validation_accuracy"] for record in history],
+                  test_accuracy=[record["accuracy"] for record in history])
     return curves
 
 

@@ -40,8 +40,6 @@ needs matplotlib, which nothing else does.
 """
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import pathlib
@@ -86,9 +84,8 @@ def book_part(training, seeds, epochs):
             net = Network([784] + [30] * hidden + [10], "sigmoid", "cross_entropy", "scaled",
                           seed=seed)
             speeds = [net.speed_of_learning(*training)]
-            with contextlib.redirect_stdout(io.StringIO()):
-                net.SGD(training, epochs - 1, 1000, 0.1, lmbda=5.0,
-                        on_epoch=lambda record: speeds.append(net.speed_of_learning(*training)))
+            net.SGD(training, epochs - 1, 1000, 0.1, lmbda=5.0,
+                    on_epoch=lambda record: speeds.append(net.speed_of_learning(*training)))
             curves[hidden].append(speeds)
     return curves
 
@@ -106,10 +103,9 @@ def cure(run):
     result = {"speeds": [net.speed_of_learning(*first)], "accuracy": None, "dead": None}
     start = time.perf_counter()
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            history = net.SGD((X, Y), run.epochs, 10, run.eta, test, validation_data=validation,
-                              lmbda=5.0, on_epoch=lambda record: result["speeds"].append(
-                                  net.speed_of_learning(*first)))
+        history = net.SGD((X, Y), run.epochs, 10, run.eta, test, validation_data=validation,
+                          lmbda=5.0, on_epoch=lambda record: result["speeds"].append(
+                              net.speed_of_learning(*first)))
         best = max(history, key=lambda record: record["validation_accuracy"])
         result["accuracy"] = [record["accuracy"] / len(test[1]) for record in (best, history[-1])]
         if run.activation in ("relu", "leaky_relu"):

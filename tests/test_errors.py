@@ -100,13 +100,20 @@ def test_bad_choices_and_rules_that_cannot_be_followed(training_set):
     with pytest.raises(ValueError, match="unknown method 'vectorised'; choose one of: loop, "
                                          "matrix"):
         net.SGD(training_set(), 1, 10, 1.0, method="vectorised")
-    for kwargs in ({"stop_after": 3}, {"halve_eta_after": 3}):
+    for rules in ({"stop_after": 3}, {"halve_eta_after": 3}):
         with pytest.raises(ValueError, match="watch the validation accuracy: pass "
                                              "validation_data"):
-            net.SGD(training_set(), 1, 10, 1.0, **kwargs)
+            net.SGD(training_set(), 1, 10, 1.0, rules=rules)
     with pytest.raises(ValueError, match="choose one learning-rate schedule"):
         net.SGD(training_set(), 1, 10, 1.0, validation_data=[(training_set()[0][0], 0)],
-                halve_eta_after=2, anneal=True)
+                rules={"halve_eta_after": 2, "anneal": True})
+    with pytest.raises(ValueError, match="unknown rule 'stop_afer'; choose one of: stop_after, "
+                                         "halve_eta_after, anneal"):
+        net.SGD(training_set(), 1, 10, 1.0, rules={"stop_afer": 3})
+    for size in (0, -10, 2.5):
+        with pytest.raises(ValueError, match=f"mini_batch_size must be a positive integer, "
+                                             f"such as 10; got {size}"):
+            net.SGD(training_set(), 1, size, 1.0)
 
 
 def test_network2_habits_are_met_with_the_fix(training_set):

@@ -3,7 +3,8 @@
 1. The matrix path, ``backprop_batch``, gives for a mini-batch exactly the
    sum of the per-sample gradients of the book's ``backprop``.
 2. Both agree with the gradient measured by finite differences: nudge
-   each weight and bias up and down by h and watch the cost change.
+   each weight and bias up and down by h and watch the cost change
+   (``numerical_gradient``, below).
 3. Each cost's output error delta^L (BP1) is nabla_a C times the output
    activation's derivative, and for cross-entropy and log-likelihood that
    product is simply a - y.
@@ -12,6 +13,8 @@
 5. Chapter 5's speed of learning, computed on the matrix path, is its
    definition: the length of each hidden layer's dC/db, C averaged over
    the samples, from the book's ``backprop``.
+6. A step of gradient descent, with the L2 or L1 term, is eta times the
+   gradient of ``total_cost``, penalty included.
 
 Every combination of hidden activation, cost and initialisation is
 checked, in float64, to tight tolerances."""
@@ -55,12 +58,31 @@ def test_backprop_batch_is_the_sum_of_backprop(activation, cost, init):
             np.testing.assert_allclose(nabla_w[layer], sum_w, rtol=1e-10, atol=1e-14)
 
 
+def numerical_gradient(cost, params, h=1e-6):
+    """Return the central differences (C(p + h) - C(p - h)) / 2h of
+    ``cost()`` with respect to each entry p of each array in ``params``,
+    each entry nudged in place and put back."""
+    grads = []
+    for p in params:
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            old = p[i]
+            p[i] = old + h
+            up = cost()
+            p[i] = old - h
+            down = cost()
+            p[i] = old
+            g[i] = (up - down) / (2 * h)
+        grads.append(g)
+    return grads
+
+
 def total(net, X, Y):
     return lambda: net.cost.fn(net.feedforward(X), Y)
 
 
 @pytest.mark.parametrize("activation,cost,init", COMBINATIONS)
-def test_gradients_match_finite_differences(activation, cost, init, numerical_gradient):
+def test_gradients_match_finite_differences(activation, cost, init):
     net, X, Y = random_problem(activation, cost, init, seed=11, m=4)
     nabla_b, nabla_w = net.backprop_batch(X, Y)
     loop_b, loop_w = net.backprop(X[:, :1], Y[:, :1])
@@ -75,8 +97,7 @@ def test_gradients_match_finite_differences(activation, cost, init, numerical_gr
 
 
 @pytest.mark.parametrize("cost", network.COSTS)
-def test_output_error_is_the_cost_derivative_through_the_output_activation(cost,
-                                                                          numerical_gradient):
+def test_output_error_is_the_cost_derivative_through_the_output_activation(cost):
     """BP1: delta^L is nabla_a C carried back through the output layer's
     activation.  For a sigmoid output that is the Hadamard product with
     sigma'(z); softmax mixes the outputs, so it is the product with its
@@ -132,3 +153,23 @@ def test_speed_of_learning_is_the_length_of_the_average_bias_gradient(activation
     expected = [np.sqrt(np.sum((sum(nb[l] for nb in per_sample) / 20) ** 2)) for l in range(3)]
     assert net.speed_of_learning(X, Y) == pytest.approx(expected, rel=1e-12)
     assert all(s > 0 for s in expected)
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_the_update_descends_the_gradient_of_total_cost(penalty):
+    """The step that descend takes is eta times the gradient of total_cost,
+    penalty included: checked against finite differences (for L1, away
+    from w = 0, where |w| has no derivative)."""
+    rng = np.random.default_rng(8)
+    net = Network([4, 3, 3], "tanh", "log_likelihood", "scaled", seed=3)
+    X = rng.standard_normal((4, 6))
+    labels = rng.integers(0, 3, 6)
+    lmbda, n = 0.7, 50
+    assert min(np.abs(w).min() for w in net.weights) > 1e-4
+    numerical = numerical_gradient(lambda: net.total_cost((X, labels), lmbda, n, penalty),
+                                   net.weights)
+    before = [w.copy() for w in net.weights]
+    eta = 1e-3
+    net.update_mini_batch_matrix(X, np.eye(3)[:, labels], eta, lmbda, n, penalty)
+    for w0, w1, g in zip(before, net.weights, numerical):
+        np.testing.assert_allclose((w0 - w1) / eta, g, rtol=1e-6, atol=1e-9)

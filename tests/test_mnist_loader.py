@@ -1,8 +1,8 @@
 """Tests of mnist_loader.py: reading IDX files written here, the checks
 that let only the original files through, where the files are looked for,
-the expanded data, your own digit prepared as MNIST's were, and downloads
+the expanded data, your own digit prepared as MNIST's were, downloads
 from an HTTP server on 127.0.0.1 that behaves well or badly (see
-conftest.Mirror)."""
+conftest.Mirror), and the real files, found through $MNIST_DATA_DIR."""
 
 import gzip
 import hashlib
@@ -475,3 +475,48 @@ def test_no_network_and_no_files_says_what_to_do_first(tmp_path, monkeypatch):
     assert "train-images-idx3-ubyte.gz is not in " in message
     assert closed + "train-images-idx3-ubyte.gz: [Errno 111] Connection refused" in message
     assert os.listdir(tmp_path / "cache" / "neural-network-from-scratch" / "mnist") == []
+
+
+#### The real files, in $MNIST_DATA_DIR
+def test_shapes_and_label_counts(mnist):
+    (X, Y), (Xv, labels_v), (Xt, labels_t) = mnist
+    assert X.shape == (784, 50000) and Y.shape == (10, 50000)
+    assert Xv.shape == (784, 10000) and Xt.shape == (784, 10000)
+    assert X.dtype == np.float32 and X.min() == 0.0 and X.max() == 1.0
+    np.testing.assert_array_equal(Y.sum(axis=0), 1)
+    # The published label counts of the 60,000 training and 10,000 test images.
+    train_counts = Y.sum(axis=1).astype(int) + np.bincount(labels_v, minlength=10)
+    assert list(train_counts) == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert list(np.bincount(labels_t)) == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert list(np.argmax(Y[:, :10], axis=0)) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert list(labels_t[:10]) == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+
+
+def test_book_format(data_dir):
+    training, validation, test = mnist_loader.load_data_wrapper(data_dir)
+    assert isinstance(training, list) and len(training) == 50000
+    assert len(validation) == len(test) == 10000
+    x, y = training[0]
+    assert x.shape == (784, 1) and y.shape == (10, 1) and int(np.argmax(y)) == 5
+    assert isinstance(test[0][1], int) and test[0][1] == 7
+
+
+def test_download_from_a_local_mirror(data_dir, tmp_path, monkeypatch, mirror):
+    """The real files, served from 127.0.0.1, are downloaded into an empty
+    cache, checked, and loaded."""
+    for name in mnist_loader.FILES:
+        url = mirror("mnist", name + ".gz", pathlib.Path(data_dir, name + ".gz").read_bytes())
+    monkeypatch.delenv("MNIST_DATA_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("MNIST_MIRRORS", url)
+    training, validation, test = mnist_loader.load_data()
+    cache = tmp_path / "neural-network-from-scratch" / "mnist"
+    assert sorted(os.listdir(cache)) == sorted(name + ".gz" for name in mnist_loader.FILES)
+    assert training[0].shape == (50000, 784) and test[1].shape == (10000,)
+
+
+def test_unpacked_files_are_accepted(data_dir, tmp_path):
+    name = "t10k-labels-idx1-ubyte"
+    (tmp_path / name).write_bytes(gzip.decompress(pathlib.Path(data_dir, name + ".gz").read_bytes()))
+    assert mnist_loader.find_file(name, tmp_path) == os.path.join(tmp_path, name)
+    assert list(mnist_loader.load_file(name, tmp_path)[:3]) == [7, 2, 1]

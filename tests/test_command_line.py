@@ -1,10 +1,10 @@
-"""Tests on the real MNIST files, found through $MNIST_DATA_DIR, and of
-``python network.py`` as a program: its options and messages, Ctrl-C and
-SIGTERM, output that fails, memory that runs out; and of the scripts in
-bench/ that reproduce the book's results."""
+"""Tests of command_line.py, the program that ``python network.py`` runs,
+mostly as a program, on the real MNIST files found through
+$MNIST_DATA_DIR: its options and messages, Ctrl-C and SIGTERM, output
+that fails, memory that runs out, and --classify; and that network.py
+and mnist_loader.py stand alone."""
 
 import functools
-import gzip
 import importlib.util
 import os
 import pathlib
@@ -19,61 +19,23 @@ import time
 import numpy as np
 import pytest
 
+import command_line
 import mnist_loader
+import network
 from network import Network
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-#### The real files
-def test_shapes_and_label_counts(mnist):
-    (X, Y), (Xv, labels_v), (Xt, labels_t) = mnist
-    assert X.shape == (784, 50000) and Y.shape == (10, 50000)
-    assert Xv.shape == (784, 10000) and Xt.shape == (784, 10000)
-    assert X.dtype == np.float32 and X.min() == 0.0 and X.max() == 1.0
-    np.testing.assert_array_equal(Y.sum(axis=0), 1)
-    # The published label counts of the 60,000 training and 10,000 test images.
-    train_counts = Y.sum(axis=1).astype(int) + np.bincount(labels_v, minlength=10)
-    assert list(train_counts) == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    assert list(np.bincount(labels_t)) == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    assert list(np.argmax(Y[:, :10], axis=0)) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
-    assert list(labels_t[:10]) == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-
-
-def test_book_format(data_dir):
-    training, validation, test = mnist_loader.load_data_wrapper(data_dir)
-    assert isinstance(training, list) and len(training) == 50000
-    assert len(validation) == len(test) == 10000
-    x, y = training[0]
-    assert x.shape == (784, 1) and y.shape == (10, 1) and int(np.argmax(y)) == 5
-    assert isinstance(test[0][1], int) and test[0][1] == 7
-
-
-def test_one_epoch_of_the_book_network(mnist):
-    training, validation, _ = mnist
-    history = Network([784, 30, 10], seed=0).SGD(training, 1, 10, 3.0, validation)
-    assert history[0]["accuracy"] >= 9000         # the book: 91.29% after its first epoch
-
-
-def test_download_from_a_local_mirror(data_dir, tmp_path, monkeypatch, mirror):
-    """The real files, served from 127.0.0.1, are downloaded into an empty
-    cache, checked, and loaded."""
-    for name in mnist_loader.FILES:
-        url = mirror("mnist", name + ".gz", pathlib.Path(data_dir, name + ".gz").read_bytes())
-    monkeypatch.delenv("MNIST_DATA_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setenv("MNIST_MIRRORS", url)
-    training, validation, test = mnist_loader.load_data()
-    cache = tmp_path / "neural-network-from-scratch" / "mnist"
-    assert sorted(os.listdir(cache)) == sorted(name + ".gz" for name in mnist_loader.FILES)
-    assert training[0].shape == (50000, 784) and test[1].shape == (10000,)
-
-
-def test_unpacked_files_are_accepted(data_dir, tmp_path):
-    name = "t10k-labels-idx1-ubyte"
-    (tmp_path / name).write_bytes(gzip.decompress(pathlib.Path(data_dir, name + ".gz").read_bytes()))
-    assert mnist_loader.find_file(name, tmp_path) == os.path.join(tmp_path, name)
-    assert list(mnist_loader.load_file(name, tmp_path)[:3]) == [7, 2, 1]
+def test_the_lesson_and_the_loader_stand_alone():
+    """network.py imports no module of the project, nor does
+    mnist_loader.py, so no import cycle can tie them to the program."""
+    for module in ("network", "mnist_loader"):
+        code = (f"import sys; import {module}; "
+                f"print(sorted({{'network', 'mnist_loader', 'command_line'}} & set(sys.modules)))")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                cwd=ROOT, check=True)
+        assert result.stdout == f"[{module!r}]\n"
 
 
 #### python network.py
@@ -294,12 +256,63 @@ def test_without_a_network_to_save_an_output_that_fails_ends_the_run(program, da
                    "stopped\n")
 
 
+@pytest.fixture
+def small_mnist(monkeypatch):
+    """In this process, MNIST is 100 random training images and 20 each
+    for validation and test: the program runs in a moment."""
+    rng = np.random.default_rng(0)
+    X, labels = rng.random((784, 100)), rng.integers(0, 10, 100)
+    data = ((X, np.eye(10)[:, labels]), (X[:, :20], labels[:20]), (X[:, 20:40], labels[20:40]))
+    monkeypatch.setattr(mnist_loader, "load_data_matrices", lambda *args, **kwargs: data)
+
+
+def test_the_report_of_each_epoch(small_mnist, monkeypatch, capsys):
+    """The program's lines: the book's with the validation accuracy, the
+    training accuracy and every set's cost, eta while a rule changes it,
+    the seconds; and at the end, why training stopped."""
+    scores = iter([(5, 0.5), (5, 0.4), (3, 0.3)] + [(6, 0.2)] * 3 + [(6, 0.1)] * 12)
+    monkeypatch.setattr(Network, "accuracy_and_cost", lambda self, data, *rest: next(scores))
+    status = command_line.main(["--epochs", "9", "--sizes", "784", "10", "--monitor-training",
+                                "--halve-eta-after", "1", "--stop-after", "2"])
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 0
+    assert lines[0] == "MNIST loaded: 100 training, 20 validation and 20 test images"
+    assert re.fullmatch(r"Epoch 0: 5 / 20, validation 5 / 20, training 3 / 100, eta 3, "
+                        r"\d+\.\d\d s", lines[1])
+    assert lines[2] == "  cost: test 0.5000, validation 0.4000, training 0.3000"
+    assert re.fullmatch(r"Epoch 1: 6 / 20, validation 6 / 20, training 6 / 100, eta 3, .* s",
+                        lines[3])
+    assert re.fullmatch(r"Epoch 2: 6 / 20, validation 6 / 20, training 6 / 100, eta 3, .* s",
+                        lines[5])
+    assert re.fullmatch(r"Epoch 3: .*, eta 1.5, .* s", lines[7])
+    assert lines[9:] == ["Stopped early: no better validation accuracy in 2 epochs",
+                         "Best validation accuracy 30.00% in epoch 1, where the test accuracy "
+                         "is 30.00%"]
+
+
+def test_every_failure_to_keep_the_run_is_said(small_mnist, monkeypatch, capsys, tmp_path):
+    """On a full disk neither the network nor the figure can be written:
+    both failures are reported, each on a line of its own."""
+    pytest.importorskip("matplotlib")
+
+    def full(path, write):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(network, "write_atomically", full)
+    save, plot = tmp_path / "net.npz", tmp_path / "run.png"
+    status = command_line.main(["--epochs", "1", "--save", str(save), "--plot", str(plot)])
+    out, err = capsys.readouterr()
+    assert status == 1 and os.listdir(tmp_path) == []
+    assert err.splitlines() == [
+        f"network.py: could not save the network to {save}: [Errno 28] No space left on device",
+        f"network.py: could not draw the run to {plot}: [Errno 28] No space left on device"]
+    assert out.splitlines()[-1].startswith("Best validation accuracy ")
+
+
 def test_main_leaves_the_process_as_it_found_it(capsys):
     """Called from Python, main() gives back the signal handlers and the
     standard streams it borrowed."""
-    import network
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), sys.stdout
-    assert network.main(["--epochs", "1", "--data", "/nonexistent-mnist"]) == 1
+    assert command_line.main(["--epochs", "1", "--data", "/nonexistent-mnist"]) == 1
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM),
             sys.stdout) == before
     assert capsys.readouterr().err.startswith("network.py: the MNIST data directory ")
@@ -492,16 +505,15 @@ def test_plot_draws_each_epoch_of_each_set_measured(tmp_path):
     """plot() itself, on a made-up run of three epochs: each line holds
     every epoch's number, in % of its set for the accuracies."""
     pytest.importorskip("matplotlib")
-    import network
     approx = functools.partial(pytest.approx, rel=1e-12)
-    history = [{"epoch": j, "accuracy": 9000 + j, "cost": 0.5 - j / 10,
-                "validation_accuracy": 9100 + 10 * (j % 2), "validation_cost": 0.4 + j / 10,
-                "training_accuracy": None, "training_cost": None} for j in range(3)]
-    best = {"history": history, "record": history[1],
-            "data": {"training": 50000, "validation": 10000, "test": 10000}}
-    args = network.argument_parser().parse_args(["--plot", str(tmp_path / "run.png")])
+    run = command_line.Run()
+    run.history = [{"epoch": j, "accuracy": 9000 + j, "cost": 0.5 - j / 10,
+                    "validation_accuracy": 9100 + 10 * (j % 2), "validation_cost": 0.4 + j / 10,
+                    "training_accuracy": None, "training_cost": None} for j in range(3)]
+    run.best, run.sizes = run.history[1], {"training": 50000, "validation": 10000, "test": 10000}
+    args = command_line.argument_parser().parse_args(["--plot", str(tmp_path / "run.png")])
     args.command = "python network.py --plot run.png"
-    top, bottom = network.plot(args, best).axes
+    top, bottom = command_line.plot(args, run).axes
     lines = {line.get_label(): line for line in top.lines}
     assert list(lines) == ["test data (10,000 images)", "validation data (10,000 images)",
                            "best validation accuracy: epoch 1, test accuracy 90.01%"]
@@ -586,138 +598,3 @@ def test_classify_needs_a_network_for_mnist(run, tmp_path):
     assert (status, out) == (1, "")
     assert err.startswith(f"network.py: {tmp_path / 'notes.txt'} is not a network saved by "
                           f"Network.save")
-
-
-#### The scripts of bench/
-def test_the_dead_relu_experiment_prints_its_table(data_dir):
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "dead_relu.py"), "--epochs", "1",
-                             "--data", data_dir], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
-    assert table[0].startswith("| hidden layer, init | dead after epoch 1 | dead after epoch 1 |")
-    rows = [line.split(" | ") for line in table[1:]]
-    assert [row[0] for row in rows] == ["| sigmoid, gaussian", "| relu, gaussian", "| relu, he",
-                                        "| leaky_relu, gaussian", "| leaky_relu, he"]
-    assert rows[0][1] == "-" and all(row[1].endswith("%") for row in rows[1:])
-    assert all(row[3].endswith("%") or row[4].startswith("yes") for row in rows)
-
-
-def test_the_book_script_chooses_experiments_by_chapter():
-    def listed(*args):
-        result = subprocess.run([sys.executable, str(ROOT / "bench" / "book.py"), *args, "--list"],
-                                capture_output=True, text=True, cwd=ROOT)
-        assert result.returncode == 0, result.stderr
-        return [line.split()[0] for line in result.stdout.splitlines()]
-    every = listed()
-    assert listed("--chapters", "5") == ["deep-1", "deep-2", "deep-3", "deep-4"]
-    assert listed("--chapters", "1", "3") == [name for name in every
-                                              if not name.startswith("deep")]
-    assert listed("--chapters", "1") == ["ch1-30", "ch1-100"] and len(every) == 17
-
-
-def test_the_book_script_runs_one_experiment(data_dir):
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "book.py"), "--only",
-                             "init-old-30", "--seeds", "1", "--epochs", "1", "--data", data_dir],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| init")]
-    assert [row[0] for row in rows] == ["| init-old-30", "| init-old-30, after one epoch"]
-    assert rows[0][1].endswith("eta 0.1, lmbda 5.0, 1 epochs")
-    assert rows[0][3] == "96.48 (validation)" and rows[1][3] == "86.43 (validation)"
-    # One epoch: the peak is the first epoch's accuracy, on the validation data.
-    assert rows[0][4] == rows[1][4] and 70 < float(rows[0][4]) < 100
-    for row, book in zip(rows, (96.48, 86.43)):
-        assert row[6] == ("1 of 1 |" if float(row[4]) >= book else "0 of 1 |")
-
-
-def test_the_deep_networks_script_runs_short(data_dir, tmp_path):
-    plot = ["--plot", str(tmp_path)] if importlib.util.find_spec("matplotlib") else []
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "deep.py"), "--short",
-                             "--data", data_dir, *plot], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ")]
-    starts = [row for row in rows if row[1] == "start"]
-    assert [row[0] for row in starts] == ["| 2", "| 3", "| 4"]
-    for row in starts:                  # chapter 5's finding: the early layers learn slowest
-        speeds = [float(s) for s in row[4].split(", ")]
-        assert len(speeds) == int(row[0][2:]) and speeds == sorted(speeds)
-    cures = {row[1]: row[2:] for row in rows if row[0] == "| 5 x 30"}
-    assert list(cures) == ["sigmoid, N(0,1)", "sigmoid, N(0,1/n_in)", "tanh, N(0,1/n_in)",
-                           "relu, N(0,1)", "relu, He", "leaky_relu, He"]
-    # At the start the gradient vanishes with sigmoid and N(0,1/n_in), explodes with ReLU
-    # and N(0,1), and He initialisation keeps the first layer near the last.
-    assert float(cures["sigmoid, N(0,1/n_in)"][0]) < 0.01
-    assert float(cures["relu, N(0,1)"][0]) > 10
-    assert all(0.1 < float(cures[name][0]) < 10 for name in ("relu, He", "leaky_relu, He"))
-    for name, row in cures.items():
-        assert row[4].endswith("%") or row[4].startswith("diverged in epoch 0")
-        assert (row[3] == "-") == (name.split(",")[0] not in ("relu", "leaky_relu")
-                                   or row[4].startswith("diverged"))
-    if plot:
-        assert sorted(os.listdir(tmp_path)) == ["deep_book.png", "deep_cure.png"]
-
-
-def test_the_curves_script_runs_short(data_dir, tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
-    from book import EXPERIMENTS
-    plot = ["--plot", str(tmp_path)] if importlib.util.find_spec("matplotlib") else []
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "curves.py"), "--short",
-                             "--data", data_dir, *plot], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ")]
-    curves = {(row[0][2:], row[2]): (row[3].split(", "), row[4][:-2].split(", "))
-              for row in rows[1:]}
-    assert list(curves) == (
-        [(run, f"{data} {what}") for run in ("overfitting", "regularized")
-         for data in ("test", "training") for what in ("accuracy", "cost")]
-        + [(run, f"{data} accuracy") for run in ("full", "full, L2")
-           for data in ("test", "training")]
-        + [(f"init {hidden} {age}", "validation accuracy") for hidden in (30, 100)
-           for age in ("old", "new")]
-        + [(f"eta {eta}", "training cost") for eta in (0.025, 0.25, 2.5)])
-    # The book's curves hold the numbers that book.py cites from its text and figures.
-    book = {e.name: e for e in EXPERIMENTS}
-    for run, experiment in (("overfitting", "overfit-1000"), ("regularized", "l2-1000"),
-                            ("full, L2", "l2-30")):
-        assert curves[run, "test accuracy"][0][1].startswith(f"{book[experiment].book:.2f}% (")
-    for hidden in (30, 100):
-        for age in ("old", "new"):
-            first, best, _ = curves[f"init {hidden} {age}", "validation accuracy"][0]
-            experiment = book[f"init-{age}-{hidden}"]
-            assert (first, best[:6]) == (f"{experiment.book_first_epoch:.2f}%",
-                                         f"{experiment.book:.2f}%")
-    # Chapter 3's findings, already in the short runs: the training data are learnt better
-    # than the test data; L2 adds its term to the training cost; the new weights start better.
-    last = {key: float(ours[2].rstrip("%")) for key, (_, ours) in curves.items()}
-    assert last["overfitting", "training accuracy"] > last["overfitting", "test accuracy"] + 5
-    assert last["regularized", "training cost"] > last["overfitting", "training cost"]
-    for hidden in (30, 100):
-        first = {age: float(curves[f"init {hidden} {age}", "validation accuracy"][1][0][:-1])
-                 for age in ("old", "new")}
-        assert first["new"] > first["old"]
-    if plot:
-        assert sorted(os.listdir(tmp_path)) == ["curves_eta.png", "curves_full.png",
-                                                "curves_init.png", "curves_overfitting.png"]
-
-
-def test_the_deep_networks_script_without_matplotlib_refuses_plot_at_once():
-    if importlib.util.find_spec("matplotlib"):
-        pytest.skip("matplotlib is installed")
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "deep.py"), "--plot", "--data",
-                             "/nonexistent-mnist"], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 2
-    assert result.stderr.endswith("--plot needs matplotlib, which the rest of the project does "
-                                  "not: pip install matplotlib\n")
-
-
-def test_prepared_photos_of_digits_read_as_the_originals_and_unprepared_ones_do_not(data_dir):
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "your_digit.py"), "--digits",
-                             "200", "--epochs", "1", "--data", data_dir],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    rows = {row[0][2:]: row[1:] for row in (line.split(" | ") for line in
-                                            result.stdout.splitlines() if line.startswith("| "))}
-    same = {name: float(row[0].rstrip("%")) for name, row in rows.items() if row[0][-1] == "%"}
-    assert same["photos prepared"] >= 90
-    assert same["photos as they are, resized to 28 x 28"] <= 30
-    assert same["photos prepared"] - same["photos, ink made bright, resized to 28 x 28"] >= 40

@@ -1,6 +1,6 @@
-"""What the tests share: small data sets, finite differences, the real
-MNIST files, ``python network.py`` run as a program, and a mirror of
-the MNIST files on 127.0.0.1."""
+"""What the tests of tests/ and bench/ share: small data sets, the real
+MNIST files, ``python network.py`` run as a program, and a mirror of the
+MNIST files on 127.0.0.1."""
 
 import http.server
 import os
@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent
 
 
 @pytest.fixture
@@ -26,28 +26,6 @@ def training_set():
         labels = rng.integers(0, sizes[-1], n)
         return [(X[:, i:i + 1], np.eye(sizes[-1])[:, [labels[i]]]) for i in range(n)]
     return make
-
-
-@pytest.fixture
-def numerical_gradient():
-    """A function that returns the central differences of cost() with
-    respect to each entry of each array in ``params``, which are changed
-    in place and put back."""
-    def gradient(cost, params, h=1e-6):
-        grads = []
-        for p in params:
-            g = np.zeros_like(p)
-            for i in np.ndindex(p.shape):
-                old = p[i]
-                p[i] = old + h
-                up = cost()
-                p[i] = old - h
-                down = cost()
-                p[i] = old
-                g[i] = (up - down) / (2 * h)
-            grads.append(g)
-        return grads
-    return gradient
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,147 @@
+"""Tests of the scripts in bench/ that reproduce the book's results: each
+runs short, on the real MNIST files found through $MNIST_DATA_DIR, and
+its table is checked."""
+
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from book import EXPERIMENTS
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_the_dead_relu_experiment_prints_its_table(data_dir):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "dead_relu.py"), "--epochs", "1",
+                             "--data", data_dir], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| hidden layer, init | dead after epoch 1 | dead after epoch 1 |")
+    rows = [line.split(" | ") for line in table[1:]]
+    assert [row[0] for row in rows] == ["| sigmoid, gaussian", "| relu, gaussian", "| relu, he",
+                                        "| leaky_relu, gaussian", "| leaky_relu, he"]
+    assert rows[0][1] == "-" and all(row[1].endswith("%") for row in rows[1:])
+    assert all(row[3].endswith("%") or row[4].startswith("yes") for row in rows)
+
+
+def test_the_book_script_chooses_experiments_by_chapter():
+    def listed(*args):
+        result = subprocess.run([sys.executable, str(ROOT / "bench" / "book.py"), *args, "--list"],
+                                capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        return [line.split()[0] for line in result.stdout.splitlines()]
+    every = listed()
+    assert listed("--chapters", "5") == ["deep-1", "deep-2", "deep-3", "deep-4"]
+    assert listed("--chapters", "1", "3") == [name for name in every
+                                              if not name.startswith("deep")]
+    assert listed("--chapters", "1") == ["ch1-30", "ch1-100"] and len(every) == 17
+
+
+def test_the_book_script_runs_one_experiment(data_dir):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "book.py"), "--only",
+                             "init-old-30", "--seeds", "1", "--epochs", "1", "--data", data_dir],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| init")]
+    assert [row[0] for row in rows] == ["| init-old-30", "| init-old-30, after one epoch"]
+    assert rows[0][1].endswith("eta 0.1, lmbda 5.0, 1 epochs")
+    assert rows[0][3] == "96.48 (validation)" and rows[1][3] == "86.43 (validation)"
+    # One epoch: the peak is the first epoch's accuracy, on the validation data.
+    assert rows[0][4] == rows[1][4] and 70 < float(rows[0][4]) < 100
+    for row, book in zip(rows, (96.48, 86.43)):
+        assert row[6] == ("1 of 1 |" if float(row[4]) >= book else "0 of 1 |")
+
+
+def test_the_deep_networks_script_runs_short(data_dir, tmp_path):
+    plot = ["--plot", str(tmp_path)] if importlib.util.find_spec("matplotlib") else []
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "deep.py"), "--short",
+                             "--data", data_dir, *plot], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ")]
+    starts = [row for row in rows if row[1] == "start"]
+    assert [row[0] for row in starts] == ["| 2", "| 3", "| 4"]
+    for row in starts:                  # chapter 5's finding: the early layers learn slowest
+        speeds = [float(s) for s in row[4].split(", ")]
+        assert len(speeds) == int(row[0][2:]) and speeds == sorted(speeds)
+    cures = {row[1]: row[2:] for row in rows if row[0] == "| 5 x 30"}
+    assert list(cures) == ["sigmoid, N(0,1)", "sigmoid, N(0,1/n_in)", "tanh, N(0,1/n_in)",
+                           "relu, N(0,1)", "relu, He", "leaky_relu, He"]
+    # At the start the gradient vanishes with sigmoid and N(0,1/n_in), explodes with ReLU
+    # and N(0,1), and He initialisation keeps the first layer near the last.
+    assert float(cures["sigmoid, N(0,1/n_in)"][0]) < 0.01
+    assert float(cures["relu, N(0,1)"][0]) > 10
+    assert all(0.1 < float(cures[name][0]) < 10 for name in ("relu, He", "leaky_relu, He"))
+    for name, row in cures.items():
+        assert row[4].endswith("%") or row[4].startswith("diverged in epoch 0")
+        assert (row[3] == "-") == (name.split(",")[0] not in ("relu", "leaky_relu")
+                                   or row[4].startswith("diverged"))
+    if plot:
+        assert sorted(os.listdir(tmp_path)) == ["deep_book.png", "deep_cure.png"]
+
+
+def test_the_curves_script_runs_short(data_dir, tmp_path):
+    plot = ["--plot", str(tmp_path)] if importlib.util.find_spec("matplotlib") else []
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "curves.py"), "--short",
+                             "--data", data_dir, *plot], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ")]
+    curves = {(row[0][2:], row[2]): (row[3].split(", "), row[4][:-2].split(", "))
+              for row in rows[1:]}
+    assert list(curves) == (
+        [(run, f"{data} {what}") for run in ("overfitting", "regularized")
+         for data in ("test", "training") for what in ("accuracy", "cost")]
+        + [(run, f"{data} accuracy") for run in ("full", "full, L2")
+           for data in ("test", "training")]
+        + [(f"init {hidden} {age}", "validation accuracy") for hidden in (30, 100)
+           for age in ("old", "new")]
+        + [(f"eta {eta}", "training cost") for eta in (0.025, 0.25, 2.5)])
+    # The book's curves hold the numbers that book.py cites from its text and figures.
+    book = {e.name: e for e in EXPERIMENTS}
+    for run, experiment in (("overfitting", "overfit-1000"), ("regularized", "l2-1000"),
+                            ("full, L2", "l2-30")):
+        assert curves[run, "test accuracy"][0][1].startswith(f"{book[experiment].book:.2f}% (")
+    for hidden in (30, 100):
+        for age in ("old", "new"):
+            first, best, _ = curves[f"init {hidden} {age}", "validation accuracy"][0]
+            experiment = book[f"init-{age}-{hidden}"]
+            assert (first, best[:6]) == (f"{experiment.book_first_epoch:.2f}%",
+                                         f"{experiment.book:.2f}%")
+    # Chapter 3's findings, already in the short runs: the training data are learnt better
+    # than the test data; L2 adds its term to the training cost; the new weights start better.
+    last = {key: float(ours[2].rstrip("%")) for key, (_, ours) in curves.items()}
+    assert last["overfitting", "training accuracy"] > last["overfitting", "test accuracy"] + 5
+    assert last["regularized", "training cost"] > last["overfitting", "training cost"]
+    for hidden in (30, 100):
+        first = {age: float(curves[f"init {hidden} {age}", "validation accuracy"][1][0][:-1])
+                 for age in ("old", "new")}
+        assert first["new"] > first["old"]
+    if plot:
+        assert sorted(os.listdir(tmp_path)) == ["curves_eta.png", "curves_full.png",
+                                                "curves_init.png", "curves_overfitting.png"]
+
+
+def test_the_deep_networks_script_without_matplotlib_refuses_plot_at_once():
+    if importlib.util.find_spec("matplotlib"):
+        pytest.skip("matplotlib is installed")
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "deep.py"), "--plot", "--data",
+                             "/nonexistent-mnist"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2
+    assert result.stderr.endswith("--plot needs matplotlib, which the rest of the project does "
+                                  "not: pip install matplotlib\n")
+
+
+def test_prepared_photos_of_digits_read_as_the_originals_and_unprepared_ones_do_not(data_dir):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "your_digit.py"), "--digits",
+                             "200", "--epochs", "1", "--data", data_dir],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = {row[0][2:]: row[1:] for row in (line.split(" | ") for line in
+                                            result.stdout.splitlines() if line.startswith("| "))}
+    same = {name: float(row[0].rstrip("%")) for name, row in rows.items() if row[0][-1] == "%"}
+    assert same["photos prepared"] >= 90
+    assert same["photos as they are, resized to 28 x 28"] <= 30
+    assert same["photos prepared"] - same["photos, ink made bright, resized to 28 x 28"] >= 40

@@ -1,0 +1,472 @@
+"""
+command_line.py
+~~~~~~~~~~~~~~~
+
+The program that ``python network.py`` runs.  ``network.py`` is the
+lesson; this module is what a program needs around it, so that none of
+it stands in the lesson's way:
+
+* the options, each checked before any work starts (``--help`` lists
+  them), and the network they describe;
+* training on MNIST, a line per epoch, and at the end the test accuracy
+  of the epoch with the best validation accuracy;
+* Ctrl-C and SIGTERM, after which that epoch's network is still saved
+  (``--save``) and the run drawn (``--plot``);
+* output that fails (a pipe whose reader has gone, a full disk), which
+  never stops a run that has something to save;
+* ``--load`` and ``--classify``: a saved network reads your own digits.
+
+``python network.py`` and ``python command_line.py`` are the same program.
+"""
+
+import argparse
+import os
+import shlex
+import signal
+import sys
+
+if __name__ == "__main__":      # Ctrl-C while numpy loads: end quietly, with status 130
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
+
+import numpy as np
+
+import mnist_loader
+import network
+from network import Network
+
+# The data measured after each epoch, and the prefix of their keys in SGD's records.
+SETS = (("test", ""), ("validation", "validation_"), ("training", "training_"))
+
+
+def main(argv=None):
+    """Run the program with the options ``argv`` (by default those of the
+    command line): train a network on MNIST, or with --classify read
+    images with a saved one.  Return the exit status: 0; 1 when something
+    failed; 2 for a bad option; 130 after Ctrl-C, 143 after SIGTERM, with
+    the best network so far saved and the run drawn all the same.  The
+    standard streams and the signal handlers are given back as found."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (stream and Output(stream) for stream in streams)
+    try:
+        parser = argument_parser()
+        args = parser.parse_args(argv)
+        args.command = shlex.join(["python", "network.py",
+                                   *(sys.argv[1:] if argv is None else argv)])
+        try:
+            check_options(args)
+            net = None if args.classify else new_network(args)
+        except ValueError as e:
+            parser.error(str(e))
+        return classify(args) if args.classify else train(args, net)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def argument_parser():
+    """The options of the program, grouped as --help shows them."""
+
+    def number(kind, test, wanted):
+        """The type of an option: a number of ``kind`` that passes ``test``."""
+        def parse(text):
+            try:
+                if test(kind(text)):
+                    return kind(text)
+            except ValueError:
+                pass
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return parse
+    count = number(int, lambda v: v >= 1, "an integer >= 1")
+    parser = argparse.ArgumentParser(
+        prog="network.py", usage="%(prog)s [options]",
+        description="Train a neural network on the MNIST handwritten digits. After every epoch "
+        "it prints how many of the 10,000 test images, and of the 10,000 validation images, "
+        "the network classifies right; at the end, the test accuracy of the epoch with the "
+        "best validation accuracy. Without options this is the run of chapter 1 of Neural "
+        "Networks and Deep Learning.")
+    add = parser.add_argument_group("the network").add_argument
+    add("--sizes", type=count, nargs="+", default=[784, 30, 10], metavar="N",
+        help="neurons per layer, from the 784 inputs to the 10 outputs (default: 784 30 10)")
+    add("--activation", choices=network.ACTIVATIONS, default="sigmoid",
+        help="the hidden layers' activation function (default: sigmoid)")
+    add("--cost", choices=network.COSTS, default="quadratic",
+        help="the cost; log_likelihood puts a softmax on the outputs (default: quadratic)")
+    add("--init", choices=network.INITS, default="gaussian",
+        help="the starting weights: gaussian N(0,1), scaled N(0,1/n_in) or he N(0,2/n_in) "
+             "(default: gaussian)")
+    add("--dtype", choices=("float64", "float32"), default="float64",
+        help="float32 is faster, the more so the larger the network (default: float64)")
+    add("--seed", type=number(int, lambda v: v >= 0, "an integer >= 0"), default=0,
+        help="the seed of the starting weights and of the shuffles (default: 0)")
+    add("--dead", action="store_true",
+        help="print each hidden layer's share of dead ReLU units after every epoch")
+    add("--speeds", action="store_true",
+        help="print each hidden layer's speed of learning (chapter 5) at the start and after "
+             "every epoch: ||delta^l||, on the first 1,000 training images")
+    add("--monitor-training", action="store_true",
+        help="after every epoch, measure the accuracy and cost on the training images too, as "
+             "network2 can (all of them, as loaded: 250,000 with --expand, undistorted), and "
+             "print every set's cost")
+    add = parser.add_argument_group("the training").add_argument
+    add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
+    add("--mini-batch-size", type=count, default=10, metavar="M",
+        help="the number of samples per step (default: 10)")
+    add("--eta", type=number(float, lambda v: 0 < v < np.inf, "a finite number > 0"),
+        default=3.0,
+        help="the learning rate (default: 3.0)")
+    add("--method", choices=("loop", "matrix"), default="matrix",
+        help="backprop one sample at a time, or a mini-batch at once (default: matrix)")
+    group = parser.add_argument_group("chapter 3's techniques, and some beyond the book")
+    group.add_argument("--lmbda", type=number(float, lambda v: 0 <= v < np.inf,
+                                              "a finite number >= 0"),
+                       default=0.0, help="the regularisation parameter (default: 0, none)")
+    group.add_argument("--penalty", choices=("l2", "l1"), default="l2",
+                       help="the regularisation: l2 (weight decay) or l1 (default: l2)")
+    group.add_argument("--mu", type=number(float, lambda v: 0 <= v < 1, "a number from 0 up "
+                                           "to, not including, 1 (0.9 is usual)"),
+                       default=0.0, help="the momentum coefficient (default: 0, plain SGD)")
+    group.add_argument("--stop-after", type=count, metavar="N",
+                       help="stop after N epochs without a better validation accuracy")
+    add = group.add_mutually_exclusive_group().add_argument
+    add("--halve-eta-after", type=count, metavar="N", help="halve eta after N epochs without "
+        "a better validation accuracy; stop once it has fallen to 1/128 of its start")
+    add("--anneal", action="store_true",
+        help="beyond the book: lower eta linearly to zero over the epochs")
+    add = group.add_mutually_exclusive_group().add_argument
+    add("--expand", action="store_true", help="train on 250,000 images: each training image "
+        "and its copies shifted by one pixel up, down, left and right")
+    add("--shift", type=number(int, lambda v: 0 <= v <= 4, "0 to 4, the margin of MNIST's "
+                               "digits"), default=0, metavar="PIXELS",
+        help="beyond the book: each epoch, move every training image by up to PIXELS pixels "
+             "in each direction, drawn afresh")
+    group.add_argument("--elastic", action="store_true", help="each epoch, deform every training "
+                       "image afresh by Simard's elastic distortion (alpha 34, sigma 4)")
+    group.add_argument("--affine", action="store_true", help="each epoch, rotate (up to 10 "
+                       "degrees), scale (up to 10%%) and shear sideways (up to 0.2) every "
+                       "training image afresh; with --elastic, both")
+    add = parser.add_argument_group("data and files").add_argument
+    add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
+        "$MNIST_DATA_DIR, then the cache, then a download into the cache")
+    add("--save", metavar="PATH", help="save the network of the epoch with the best validation "
+        "accuracy to PATH (.npz), also when stopped by Ctrl-C")
+    add("--plot", metavar="PATH", help="draw the run's accuracy and cost per epoch to PATH "
+        "(.png, .svg, .pdf: matplotlib), also when stopped by Ctrl-C")
+    add("--load", metavar="PATH", help="instead of training, load the network saved at PATH "
+        "for --classify")
+    add("--classify", nargs="+", metavar="IMAGE", help="print the digit the --load network "
+        "reads in each image (PNG, JPEG... with Pillow; a .npy array with numpy alone), after "
+        "preparing it as MNIST's digits were")
+    return parser
+
+
+def check_options(args):
+    """Check what the parser could not, before any work."""
+    sizes = "--sizes " + " ".join(map(str, args.sizes))
+    if args.sizes[0] != 784 or args.sizes[-1] != 10:
+        raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
+                         f"got {sizes}")
+    if args.dead and (args.activation not in ("relu", "leaky_relu") or len(args.sizes) < 3):
+        raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
+    if args.speeds and len(args.sizes) < 3:
+        raise ValueError(f"--speeds needs hidden layers, as in --sizes 784 30 30 10; got {sizes}")
+    if bool(args.load) != bool(args.classify):
+        raise ValueError("--load and --classify go together: train with --save net.npz, then "
+                         "python network.py --load net.npz --classify IMAGE ...")
+    if (args.elastic or args.affine) and (args.expand or args.shift):
+        raise ValueError("--elastic and --affine vary the images in place of --expand and "
+                         "--shift: choose one way")
+    if args.load and not os.path.isfile(args.load):
+        raise ValueError(f"--load: {args.load} is not a file; give a network saved with --save")
+    if args.classify and not all(path.endswith(".npy") for path in args.classify):
+        try:
+            import PIL.Image                    # noqa: F401
+        except ImportError:
+            raise ValueError("--classify reads images with Pillow, which the rest of the project "
+                             "does not need: pip install Pillow (a .npy array needs numpy "
+                             "alone)") from None
+    if args.classify:
+        return                              # no training: the network is --load's
+    if args.data == "":
+        raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
+                         "cache")
+    network.check_l2(args.eta, args.lmbda,
+                     mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1), args.penalty)
+    if args.plot is not None:
+        try:
+            import matplotlib                   # noqa: F401
+        except ImportError:
+            raise ValueError("--plot draws with matplotlib, which the rest of the project does "
+                             "not need: pip install matplotlib") from None
+        if os.path.splitext(args.plot)[1].lower() not in (".png", ".svg", ".pdf"):
+            raise ValueError(f"--plot draws a .png, .svg or .pdf file, not {args.plot!r}")
+        if args.save and os.path.realpath(args.plot) == os.path.realpath(args.save):
+            raise ValueError("--save and --plot write to the same file: name two")
+    for option, path, example in (("--save", args.save, "net.npz"),
+                                  ("--plot", args.plot, "run.png")):
+        if path is None:
+            continue
+        if not os.path.basename(path) or (os.path.exists(path) and not os.path.isfile(path)):
+            raise ValueError(f"{option} needs the name of a regular file, such as {example}, "
+                             f"not {path!r}")
+        try:                                # can the file written before the rename be made?
+            open(network.part_path(path), "wb").close()
+            os.unlink(network.part_path(path))
+        except OSError as e:
+            raise ValueError(f"{option}: cannot write {path}: {e.strerror}") from None
+
+
+def new_network(args):
+    """The network that the options describe, or a ValueError that says
+    it is too large."""
+    try:
+        return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
+                       dtype=args.dtype)
+    except (MemoryError, ValueError) as e:
+        raise ValueError(f"--sizes {' '.join(map(str, args.sizes))}: too large ({e}); "
+                         f"choose smaller layers") from None
+
+
+class Run:
+    """What the program keeps of a training run as it goes, so that
+    Ctrl-C loses none of it: the number of images in each data set, the
+    record of every epoch completed, and the record, weights and biases
+    of the epoch with the best validation accuracy so far."""
+
+    def __init__(self):
+        self.sizes = None           # {"training": n, "validation": n, "test": n}, once loaded
+        self.history = []
+        self.best = self.weights = self.biases = None
+
+
+def train(args, net):
+    """Train ``net`` as ``args`` say, then save the best epoch's network
+    (--save), draw the run (--plot) and report; return the exit status."""
+    run, signals, still_training = Run(), [], True
+
+    def interrupt(signum, frame):
+        signals.append(signum)
+        # While training, every signal stops it, since a KeyboardInterrupt
+        # raised inside numpy's compiled code can be lost; after, nothing does.
+        if still_training:
+            raise KeyboardInterrupt
+    handlers = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    Output.stop_on_failure = args.save is None and args.plot is None
+    problems = []
+    try:
+        try:
+            problems.append(learn(args, net, run))
+        finally:
+            still_training = Output.stop_on_failure = False      # before a call takes a signal
+    except KeyboardInterrupt:
+        pass
+    saved = args.save and run.best is not None
+    if saved:
+        net.weights, net.biases = run.weights, run.biases
+        try:
+            net.save(args.save)
+        except OSError as e:
+            problems.append(f"could not save the network to {args.save}: {e}")
+            saved = False
+    drawn = args.plot and run.best is not None
+    if drawn:
+        try:
+            plot(args, run)
+        except Exception as e:              # the network is saved: say what failed, and end
+            problems.append(f"could not draw the run to {args.plot}: {e}")
+            drawn = False
+    # Only now, with the network saved, the report: it matters less.
+    if signals:
+        print(f"\n{'Interrupted' if signals[0] == signal.SIGINT else 'Terminated'}: "
+              f"{'training stopped' if run.sizes else 'while loading the data'}.")
+    for problem in filter(None, problems):
+        print(f"network.py: {problem}", file=sys.stderr)
+    if run.best is not None:
+        r = run.best
+        print(f"Best validation accuracy {r['validation_accuracy'] / run.sizes['validation']:.2%}"
+              f" in epoch {r['epoch']}, where the test accuracy is "
+              f"{r['accuracy'] / run.sizes['test']:.2%}")
+    if saved:
+        print(f"Saved the network of epoch {run.best['epoch']} to {args.save}")
+    if drawn:
+        print(f"Drew the run to {args.plot}")
+    for path, verb in ((args.save, "saved"), (args.plot, "drawn")):
+        if path and run.best is None:
+            print(f"No epoch was completed: nothing was {verb} to {path}.")
+    for s, handler in handlers.items():
+        signal.signal(s, handler)
+    return 128 + signals[0] if signals else 1 if any(problems) else 0
+
+
+def learn(args, net, run):
+    """Load MNIST and train ``net`` on it as ``args`` say, printing a line
+    per epoch and keeping each epoch in ``run``.  Return None, or what
+    stopped training."""
+    try:
+        training, validation, test = mnist_loader.load_data_matrices(
+            args.data, dtype=net.dtype, expand=args.expand)
+        run.sizes = sizes = {"training": training[0].shape[1], "validation": len(validation[1]),
+                             "test": len(test[1])}
+        print(f"MNIST loaded: {sizes['training']:,} training, {sizes['validation']:,} "
+              f"validation and {sizes['test']:,} test images", flush=True)
+        # The training data with labels, as the test data have: measured as loaded.
+        labelled = training[0], np.argmax(training[1], axis=0)
+
+        def speeds(when=""):
+            return f"  speed of learning per hidden layer{when}: " + ", ".join(
+                f"{s:.3g}" for s in net.speed_of_learning(training[0][:, :1000],
+                                                          training[1][:, :1000]))
+        if args.speeds:
+            print(speeds(" at the start"), flush=True)
+
+        def on_epoch(record):
+            record["training_accuracy"], record["training_cost"] = (
+                net.accuracy_and_cost(labelled, args.lmbda, sizes["training"], args.penalty)
+                if args.monitor_training else (None, None))
+            # Kept before the epoch's line is printed: Ctrl-C after a line
+            # never saves an older epoch.
+            run.history.append(record)
+            if run.best is None or record["validation_accuracy"] > run.best["validation_accuracy"]:
+                run.best = record
+                run.weights, run.biases = [w.copy() for w in net.weights], [b.copy() for b in
+                                                                            net.biases]
+            lines = epoch_report(record, sizes, args)
+            if args.dead:
+                lines.append("  dead units per hidden layer: " + ", ".join(
+                    f"{f:.1%}" for f in net.dead_fraction(training[0])))
+            if args.speeds:
+                lines.append(speeds())
+            print("\n".join(lines + [record["stop"]] if record["stop"] else lines), flush=True)
+
+        def transform(X, rng):
+            """Each epoch's training images, varied as the options say."""
+            if args.shift:
+                return mnist_loader.shift_randomly(X, rng, args.shift)
+            left_out = {} if args.elastic else {"alpha": 0}
+            if not args.affine:
+                left_out.update(degrees=0, scale=0, shear=0)
+            return mnist_loader.distort(X, rng, **left_out)
+        vary = args.shift or args.elastic or args.affine
+        rules = {"stop_after": args.stop_after, "halve_eta_after": args.halve_eta_after,
+                 "anneal": args.anneal}
+        with np.errstate(all="ignore"):     # what goes wrong is reported, not warned of
+            net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
+                    validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
+                    mu=args.mu, rules=rules, transform=transform if vary else None,
+                    method=args.method, on_epoch=on_epoch)
+    except (mnist_loader.MNISTError, network.DivergenceError) as e:
+        return str(e)
+    except MemoryError as e:
+        return f"not enough memory: {e}"
+    except OSError as e:                    # from Output: see there
+        return f"the output cannot be written ({e.strerror}), so training stopped"
+
+
+def epoch_report(record, sizes, args):
+    """The lines printed after an epoch: the book's line, with the
+    validation accuracy beside the test accuracy, with --monitor-training
+    the training accuracy and every set's cost, eta when a rule changes
+    it, and the seconds the epoch took."""
+    line = (f"Epoch {record['epoch']}: {record['accuracy']} / {sizes['test']}, "
+            f"validation {record['validation_accuracy']} / {sizes['validation']}")
+    if args.monitor_training:
+        line += f", training {record['training_accuracy']} / {sizes['training']}"
+    if args.halve_eta_after or args.anneal:
+        line += f", eta {record['eta']:.4g}"
+    lines = [f"{line}, {record['seconds']:.2f} s"]
+    if args.monitor_training:
+        lines.append("  cost: " + ", ".join(f"{name} {record[prefix + 'cost']:.4f}"
+                                            for name, prefix in SETS))
+    return lines
+
+
+def classify(args):
+    """Print the digit that the network saved at --load reads in each
+    --classify image, the outputs of its ten neurons, and the prepared
+    28 x 28 image it saw.  Return 1 if a file could not be read, else 0."""
+    try:
+        net = Network.load(args.load)
+    except (OSError, ValueError) as e:
+        print(f"network.py: {e}", file=sys.stderr)
+        return 1
+    if (net.sizes[0], net.sizes[-1]) != (784, 10):
+        print(f"network.py: {args.load} is a network of sizes {net.sizes}; MNIST's digits need "
+              f"784 inputs and 10 outputs", file=sys.stderr)
+        return 1
+    outputs = "probabilities" if net.cost.name == "log_likelihood" else "outputs"
+    status = 0
+    for path in args.classify:
+        try:
+            x = mnist_loader.prepare_image(mnist_loader.load_image(path))
+        except (OSError, ValueError) as e:
+            print(f"network.py: {path}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+            status = 1
+            continue
+        a = net.feedforward(x.astype(net.dtype))[:, 0]
+        print(f"{path}: the network reads {np.argmax(a)}; its {outputs}, and what it saw:")
+        print("  " + "  ".join(f"{digit}: {output:.2f}" for digit, output in enumerate(a)))
+        ramp = " .:-=+*#%@"                 # from dark to bright, each for a 2 x 2 block
+        for row in x.reshape(14, 2, 14, 2).mean(axis=(1, 3)):
+            print("  |" + "".join(2 * ramp[min(int(v * 10), 9)] for v in row) + "|")
+    return status
+
+
+def plot(args, run):
+    """Draw the epochs kept in ``run`` to the file --plot names: the
+    accuracy per epoch on each set that was measured, the cost below it,
+    and on both the epoch with the best validation accuracy.  Return the
+    figure."""
+    from matplotlib.figure import Figure
+    epochs = [r["epoch"] for r in run.history]
+    figure = Figure(figsize=(8, 8), layout="constrained")
+    top, bottom = figure.subplots(2, sharex=True)
+    for name, prefix in SETS:
+        if run.best[prefix + "accuracy"] is not None:
+            style = {"label": f"{name} data ({run.sizes[name]:,} images)",
+                     "marker": "." if len(epochs) <= 60 else None}
+            top.plot(epochs, [100 * r[prefix + "accuracy"] / run.sizes[name]
+                              for r in run.history], **style)
+            bottom.plot(epochs, [r[prefix + "cost"] for r in run.history], **style)
+    for axes in (top, bottom):
+        axes.axvline(run.best["epoch"], color="grey", linestyle=":", label=(
+            f"best validation accuracy: epoch {run.best['epoch']}, test accuracy "
+            f"{run.best['accuracy'] / run.sizes['test']:.2%}"))
+        axes.grid(alpha=0.3)
+    top.legend()
+    bottom.set_xlim(-0.5, epochs[-1] + 0.5)
+    bottom.xaxis.get_major_locator().set_params(integer=True)
+    top.set_ylabel("accuracy (%)")
+    bottom.set(xlabel="epoch", ylabel=f"cost: {args.cost.replace('_', '-')}"
+               + (f", with the {args.penalty.upper()} term" if args.lmbda else ""))
+    figure.suptitle(args.command, fontsize="medium", wrap=True)
+    kind = os.path.splitext(args.plot)[1][1:].lower()
+    network.write_atomically(args.plot, lambda f: figure.savefig(f, format=kind))
+    return figure
+
+
+class Output:
+    """The program's standard output or error: what the terminal cannot
+    encode is escaped, and once writing fails (the reader of a pipe has
+    gone, a disk is full) the stream goes to /dev/null.  Training goes on,
+    for the network it will save; with nothing to save,
+    ``stop_on_failure`` is set, and the failure stops training."""
+
+    stop_on_failure = False
+
+    def __init__(self, stream):
+        stream.reconfigure(errors="backslashreplace")
+        self.stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    def write(self, text):
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except OSError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+            if self.stop_on_failure:
+                raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
