@@ -326,8 +326,8 @@ def learn(args, net, run):
             run.history.append(record)
             if run.best is None or record["validation_accuracy"] > run.best["validation_accuracy"]:
                 run.best = record
-                run.weights, run.biases = [w.copy() for w in net.weights], [b.copy() for b in
-                                                                            net.biases]
+                run.weights = [w.copy() for w in net.weights]
+                run.biases = [b.copy() for b in net.biases]
             lines = epoch_report(record, sizes, args)
             if args.dead:
                 lines.append("  dead units per hidden layer: " + ", ".join(

@@ -13,7 +13,7 @@ The groups:
   and gathering mini-batches included, reported per 50,000 samples;
 * "step": one gradient-descent step on one fixed mini-batch;
 * "monitor": measuring the accuracy and cost of the training data, as
-  SGD does once an epoch with monitor_training, beside the epoch of
+  --monitor-training does once an epoch, beside the epoch of
   [784, 30, 10] with mini-batches of 10;
 * "sweep": [784, 30, 10] at mini-batch sizes from 1 to 1,000, the loop
   and the matrix path as in "epoch", and the matrix products alone: the
@@ -152,8 +152,8 @@ def bench_step(benchmark, config, method):
 
 #### What monitoring the training data costs
 def bench_monitor(benchmark):
-    """SGD's monitor_training (--monitor-training): the accuracy and cost
-    of every training sample, once an epoch.  The summary sets it beside
+    """--monitor-training: the accuracy and cost of every training
+    sample, once an epoch.  The summary sets it beside
     the default network's epoch."""
     config = CONFIGS[1]
     net = Network(config.sizes, config.activation, config.cost, config.init, seed=0,
