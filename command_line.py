@@ -34,7 +34,7 @@ import mnist_loader
 import network
 from network import Network
 
-# The data measured after each epoch, and the prefix of their keys in SGD's records.
+# The data measured after each epoch, and the prefix of their keys in its record.
 SETS = (("test", ""), ("validation", "validation_"), ("training", "training_"))
 
 
@@ -44,7 +44,8 @@ def main(argv=None):
     images with a saved one.  Return the exit status: 0; 1 when something
     failed; 2 for a bad option; 130 after Ctrl-C, 143 after SIGTERM, with
     the best network so far saved and the run drawn all the same.  The
-    standard streams and the signal handlers are given back as found."""
+    standard streams, and the handlers of SIGINT and SIGTERM, that it
+    replaces are put back when it returns."""
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = (stream and Output(stream) for stream in streams)
     try:
@@ -160,14 +161,14 @@ def argument_parser():
 
 def check_options(args):
     """Check what the parser could not, before any work."""
-    sizes = "--sizes " + " ".join(map(str, args.sizes))
+    given = "--sizes " + " ".join(map(str, args.sizes))
     if args.sizes[0] != 784 or args.sizes[-1] != 10:
         raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
-                         f"got {sizes}")
+                         f"got {given}")
     if args.dead and (args.activation not in ("relu", "leaky_relu") or len(args.sizes) < 3):
         raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
     if args.speeds and len(args.sizes) < 3:
-        raise ValueError(f"--speeds needs hidden layers, as in --sizes 784 30 30 10; got {sizes}")
+        raise ValueError(f"--speeds needs hidden layers, as in --sizes 784 30 30 10; got {given}")
     if bool(args.load) != bool(args.classify):
         raise ValueError("--load and --classify go together: train with --save net.npz, then "
                          "python network.py --load net.npz --classify IMAGE ...")
@@ -232,9 +233,9 @@ class Run:
     of the epoch with the best validation accuracy so far."""
 
     def __init__(self):
-        self.sizes = None           # {"training": n, "validation": n, "test": n}, once loaded
+        self.images = None          # {"training": n, "validation": n, "test": n}, once loaded
         self.history = []
-        self.best = self.weights = self.biases = None
+        self.best = self.best_weights = self.best_biases = None
 
 
 def train(args, net):
@@ -244,23 +245,37 @@ def train(args, net):
 
     def interrupt(signum, frame):
         signals.append(signum)
-        # While training, every signal stops it, since a KeyboardInterrupt
-        # raised inside numpy's compiled code can be lost; after, nothing does.
+        # While training, every signal raises KeyboardInterrupt, not just
+        # the first: one raised while numpy's compiled code runs can be
+        # lost.  After training none does, and the save goes on.
         if still_training:
             raise KeyboardInterrupt
     handlers = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     Output.stop_on_failure = args.save is None and args.plot is None
-    problems = []
     try:
         try:
-            problems.append(learn(args, net, run))
+            stopped_by = learn(args, net, run)
         finally:
-            still_training = Output.stop_on_failure = False      # before a call takes a signal
+            # First of all, so that a signal that comes now finds training over.
+            still_training = Output.stop_on_failure = False
     except KeyboardInterrupt:
-        pass
+        stopped_by = None
+    try:
+        return finish(args, net, run, signals, [stopped_by] if stopped_by else [])
+    finally:
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
+
+
+def finish(args, net, run, signals, problems):
+    """Save the best epoch's network (--save) and draw the run (--plot),
+    then say what happened: that a signal stopped training, each of the
+    ``problems``, the best epoch, and what was saved and drawn.  Return
+    the exit status: 128 plus the signal's number, as a shell reports a
+    process ended by that signal; else 1 if anything went wrong, or 0."""
     saved = args.save and run.best is not None
     if saved:
-        net.weights, net.biases = run.weights, run.biases
+        net.weights, net.biases = run.best_weights, run.best_biases
         try:
             net.save(args.save)
         except OSError as e:
@@ -276,14 +291,14 @@ def train(args, net):
     # Only now, with the network saved, the report: it matters less.
     if signals:
         print(f"\n{'Interrupted' if signals[0] == signal.SIGINT else 'Terminated'}: "
-              f"{'training stopped' if run.sizes else 'while loading the data'}.")
-    for problem in filter(None, problems):
+              f"{'training stopped' if run.images else 'while loading the data'}.")
+    for problem in problems:
         print(f"network.py: {problem}", file=sys.stderr)
     if run.best is not None:
         r = run.best
-        print(f"Best validation accuracy {r['validation_accuracy'] / run.sizes['validation']:.2%}"
+        print(f"Best validation accuracy {r['validation_accuracy'] / run.images['validation']:.2%}"
               f" in epoch {r['epoch']}, where the test accuracy is "
-              f"{r['accuracy'] / run.sizes['test']:.2%}")
+              f"{r['accuracy'] / run.images['test']:.2%}")
     if saved:
         print(f"Saved the network of epoch {run.best['epoch']} to {args.save}")
     if drawn:
@@ -291,9 +306,7 @@ def train(args, net):
     for path, verb in ((args.save, "saved"), (args.plot, "drawn")):
         if path and run.best is None:
             print(f"No epoch was completed: nothing was {verb} to {path}.")
-    for s, handler in handlers.items():
-        signal.signal(s, handler)
-    return 128 + signals[0] if signals else 1 if any(problems) else 0
+    return 128 + signals[0] if signals else 1 if problems else 0
 
 
 def learn(args, net, run):
@@ -303,38 +316,40 @@ def learn(args, net, run):
     try:
         training, validation, test = mnist_loader.load_data_matrices(
             args.data, dtype=net.dtype, expand=args.expand)
-        run.sizes = sizes = {"training": training[0].shape[1], "validation": len(validation[1]),
-                             "test": len(test[1])}
-        print(f"MNIST loaded: {sizes['training']:,} training, {sizes['validation']:,} "
-              f"validation and {sizes['test']:,} test images", flush=True)
+        run.images = images = {"training": training[0].shape[1],
+                               "validation": len(validation[1]), "test": len(test[1])}
+        print(f"MNIST loaded: {images['training']:,} training, {images['validation']:,} "
+              f"validation and {images['test']:,} test images", flush=True)
         # The training data with labels, as the test data have: measured as loaded.
         labelled = training[0], np.argmax(training[1], axis=0)
 
-        def speeds(when=""):
+        def speeds_line(when=""):
             return f"  speed of learning per hidden layer{when}: " + ", ".join(
                 f"{s:.3g}" for s in net.speed_of_learning(training[0][:, :1000],
                                                           training[1][:, :1000]))
         if args.speeds:
-            print(speeds(" at the start"), flush=True)
+            print(speeds_line(" at the start"), flush=True)
 
         def on_epoch(record):
             record["training_accuracy"], record["training_cost"] = (
-                net.accuracy_and_cost(labelled, args.lmbda, sizes["training"], args.penalty)
+                net.accuracy_and_cost(labelled, args.lmbda, images["training"], args.penalty)
                 if args.monitor_training else (None, None))
             # Kept before the epoch's line is printed: Ctrl-C after a line
             # never saves an older epoch.
             run.history.append(record)
             if run.best is None or record["validation_accuracy"] > run.best["validation_accuracy"]:
                 run.best = record
-                run.weights = [w.copy() for w in net.weights]
-                run.biases = [b.copy() for b in net.biases]
-            lines = epoch_report(record, sizes, args)
+                run.best_weights = [w.copy() for w in net.weights]
+                run.best_biases = [b.copy() for b in net.biases]
+            lines = epoch_report(record, images, args)
             if args.dead:
                 lines.append("  dead units per hidden layer: " + ", ".join(
                     f"{f:.1%}" for f in net.dead_fraction(training[0])))
             if args.speeds:
-                lines.append(speeds())
-            print("\n".join(lines + [record["stop"]] if record["stop"] else lines), flush=True)
+                lines.append(speeds_line())
+            if record["stop"]:
+                lines.append(record["stop"])
+            print("\n".join(lines), flush=True)
 
         def transform(X, rng):
             """Each epoch's training images, varied as the options say."""
@@ -360,15 +375,15 @@ def learn(args, net, run):
         return f"the output cannot be written ({e.strerror}), so training stopped"
 
 
-def epoch_report(record, sizes, args):
+def epoch_report(record, images, args):
     """The lines printed after an epoch: the book's line, with the
     validation accuracy beside the test accuracy, with --monitor-training
     the training accuracy and every set's cost, eta when a rule changes
     it, and the seconds the epoch took."""
-    line = (f"Epoch {record['epoch']}: {record['accuracy']} / {sizes['test']}, "
-            f"validation {record['validation_accuracy']} / {sizes['validation']}")
+    line = (f"Epoch {record['epoch']}: {record['accuracy']} / {images['test']}, "
+            f"validation {record['validation_accuracy']} / {images['validation']}")
     if args.monitor_training:
-        line += f", training {record['training_accuracy']} / {sizes['training']}"
+        line += f", training {record['training_accuracy']} / {images['training']}"
     if args.halve_eta_after or args.anneal:
         line += f", eta {record['eta']:.4g}"
     lines = [f"{line}, {record['seconds']:.2f} s"]
@@ -420,15 +435,15 @@ def plot(args, run):
     top, bottom = figure.subplots(2, sharex=True)
     for name, prefix in SETS:
         if run.best[prefix + "accuracy"] is not None:
-            style = {"label": f"{name} data ({run.sizes[name]:,} images)",
+            style = {"label": f"{name} data ({run.images[name]:,} images)",
                      "marker": "." if len(epochs) <= 60 else None}
-            top.plot(epochs, [100 * r[prefix + "accuracy"] / run.sizes[name]
+            top.plot(epochs, [100 * r[prefix + "accuracy"] / run.images[name]
                               for r in run.history], **style)
             bottom.plot(epochs, [r[prefix + "cost"] for r in run.history], **style)
     for axes in (top, bottom):
         axes.axvline(run.best["epoch"], color="grey", linestyle=":", label=(
             f"best validation accuracy: epoch {run.best['epoch']}, test accuracy "
-            f"{run.best['accuracy'] / run.sizes['test']:.2%}"))
+            f"{run.best['accuracy'] / run.images['test']:.2%}"))
         axes.grid(alpha=0.3)
     top.legend()
     bottom.set_xlim(-0.5, epochs[-1] + 0.5)

@@ -9,8 +9,8 @@ Networks and Deep Learning* (chapters 1 to 3, and chapter 5's measure of
 the unstable gradient), and adds what the book leaves as exercises or
 asides:
 
-* The fully matrix-based backpropagation of a whole mini-batch (the
-  exercise at the end of chapter 2).  The mini-batch is one matrix whose
+* The fully matrix-based backpropagation of a whole mini-batch (a
+  problem of chapter 2, in its section on the code for backpropagation).  The mini-batch is one matrix whose
   columns are the samples, so each layer makes one matrix product for
   all of them instead of one per sample.  ``backprop_batch`` stands next
   to the book's per-sample ``backprop``, line for line, so that the two
@@ -38,9 +38,9 @@ departs from the book:
   layer), as the book's code does, not from the input as chapter 2 does.
 * BP2 uses the hidden layers' activation; the output layer's belongs to
   the cost and is in BP1 (``output_error``).
-* ``total_cost`` divides the regularisation term by n, the size of the
-  training set, as the update rule does; network2 divides by the size
-  of the data being evaluated.
+* The costs that SGD measures divide the regularisation term by n, the
+  size of the training set, as the update rule does; network2 divides
+  by the size of the data being evaluated.
 * With momentum, the weight decay of L2 and L1 acts on the weights
   directly, not through the velocity (as in "decoupled weight decay");
   without momentum the two are the same.
@@ -50,18 +50,18 @@ departs from the book:
 
 The lesson comes first: the ``Network`` class, chapter 3's learning-rate
 rules, the costs and the activation functions.  Below the banner that
-ends it are the checks of what the lesson's methods are given, and the
-writing of a file whole.  ``python network.py`` watches the network learn
-MNIST's digits: that program is ``command_line.py`` (``--help`` lists its
-options).
+ends it: turning the book's lists into matrices, the checks of what the
+lesson's methods are given, and reading and writing files.  ``python
+network.py`` watches the network learn MNIST's digits: that program is
+``command_line.py`` (``--help`` lists its options).
 """
 
 import os
 import time
 import zipfile
 
-# python network.py runs the program, command_line.py: first of all, so that
-# Ctrl-C while numpy loads is already the program's to answer.
+# python network.py runs the program in command_line.py, and ends there; the
+# program runs first of all, so that Ctrl-C while numpy loads is its to answer.
 if __name__ == "__main__":
     import runpy
     runpy.run_module("command_line", run_name="__main__")
@@ -132,7 +132,7 @@ class Network:
         epoch's training inputs from X (such as mnist_loader.shift_randomly).
         ``method`` is "loop", the book's backprop one sample at a time, or
         "matrix", one ``backprop_batch`` per mini-batch: from the same seed
-        both make the same training run.
+        both make the same training run, to rounding.
 
         After each epoch the network is measured on ``test_data`` and
         ``validation_data`` (lists of (x, label), or pairs (X, labels)), if
@@ -141,7 +141,9 @@ class Network:
         its "epoch", "seconds" of training, "eta", the "accuracy" (the
         number right) and "cost" on the test data, "validation_accuracy"
         and "validation_cost" (None where not measured), and "stop", None
-        or why training stopped early."""
+        or why training stopped early.  To watch the training data too, as
+        network2 can, measure them in ``on_epoch`` with
+        ``accuracy_and_cost``."""
         X, Y = as_matrices(training_data, self, "training_data")
         test_data = as_matrices(test_data, self, "test_data", labelled=True)
         validation_data = as_matrices(validation_data, self, "validation_data", labelled=True)
@@ -310,8 +312,9 @@ class Network:
         """Return the number of test inputs for which the network outputs
         the right label; the network's answer is the index of its most
         active output neuron.  ``test_data`` is a list of (x, label) or a
-        pair (X, labels).  The book's interface: SGD measures with
-        ``accuracy_and_cost``, which gives this and the cost at once."""
+        pair (X, labels): labels, not one-hot columns.  The book's
+        interface: SGD measures with ``accuracy_and_cost``, which gives
+        this and the cost at once."""
         X, labels = as_matrices(test_data, self, "test_data", labelled=True)
         return int(np.sum(np.argmax(self.feedforward(X), axis=0) == labels))
 
@@ -496,7 +499,8 @@ class LogLikelihoodCost:
     @staticmethod
     def delta(z, a, y):
         """BP1 with softmax, whose outputs each depend on every z: the
-        Jacobian of softmax times nabla_a C = -y / a is again a - y."""
+        Jacobian of softmax times nabla_a C = -y / a is again a - y, for a
+        one-hot y."""
         return a - y
 
 
@@ -572,9 +576,11 @@ INITS = {
     "he": lambda n_in: np.sqrt(2.0 / n_in),        # He et al. 2015: N(0, 2/n_in)
 }
 
+
 ###########################################################################
-#### The lesson ends here.  Below: the checks of what the lesson's
-#### methods are given, and writing a file whole.
+#### The lesson ends here.  Below: turning the book's lists into
+#### matrices, the checks of what the lesson's methods are given, and
+#### reading and writing files.
 ###########################################################################
 
 class DivergenceError(ArithmeticError):
@@ -603,9 +609,11 @@ def as_matrices(data, net, name, labelled=False):
         xs, ys = zip(*data)
         data = (np.hstack(xs), np.array(ys) if labelled else np.hstack(ys))
     if not (isinstance(data, tuple) and len(data) == 2):
-        hint = ("; zip() gives an iterator in Python 3: pass list(zip(...))"
-                if isinstance(data, zip) else "; lmbda and the options after it are "
-                "keyword-only, as in lmbda=5.0" if isinstance(data, (int, float)) else "")
+        hint = ""
+        if isinstance(data, zip):
+            hint = "; zip() gives an iterator in Python 3: pass list(zip(...))"
+        elif isinstance(data, (int, float)):
+            hint = "; lmbda and the options after it are keyword-only, as in lmbda=5.0"
         raise TypeError(f"{name} must be a list of (x, y) tuples or a pair of matrices (X, Y), "
                         f"not {type(data).__name__}{hint}")
     X, Y = data
@@ -613,8 +621,7 @@ def as_matrices(data, net, name, labelled=False):
     if np.shape(X)[1] == 0:
         raise ValueError(f"{name} is empty")
     # Column-major (Fortran) order keeps each sample's column contiguous
-    # in memory, so that gathering a mini-batch's columns is a fast copy
-    # of whole blocks, and a column viewed as a vector needs no copy.
+    # in memory, so that gathering a mini-batch's columns copies whole blocks.
     X = np.asfortranarray(X, net.dtype)
     if labelled:
         Y = np.asarray(Y)
@@ -635,7 +642,7 @@ def check_shape(a, shape, name):
     """Raise ValueError unless the array ``a`` has the ``shape`` given, a
     pair whose second entry may be None, for any number of columns.  A
     flat vector gets the advice that mends it."""
-    found = a.shape if isinstance(a, np.ndarray) else np.shape(a)     # quick, for every sample
+    found = np.shape(a)
     if len(found) == 2 and found[0] == shape[0] and shape[1] in (None, found[1]):
         return
     if found == shape[:1]:
@@ -680,9 +687,9 @@ def check_training(mini_batch_size, eta, lmbda, n, penalty, method, rules, valid
 
 
 def check_l2(eta, lmbda, n, penalty="l2"):
-    """Refuse an L2 term that would make the weights grow without bound:
-    w -> (1 - eta lmbda / n) w flips their sign, and enlarges them, when
-    eta lmbda / n >= 2."""
+    """Refuse an L2 term that no longer shrinks the weights: once eta
+    lmbda / n >= 2, w -> (1 - eta lmbda / n) w flips their sign and keeps
+    or enlarges their size, and they grow without bound."""
     if penalty == "l2" and eta * lmbda / n >= 2:
         raise ValueError(f"lmbda={lmbda} is too large for eta={eta} and {n} training samples: "
                          f"the L2 term would multiply the weights by 1 - eta lmbda / n = "

@@ -510,7 +510,7 @@ def test_plot_draws_each_epoch_of_each_set_measured(tmp_path):
     run.history = [{"epoch": j, "accuracy": 9000 + j, "cost": 0.5 - j / 10,
                     "validation_accuracy": 9100 + 10 * (j % 2), "validation_cost": 0.4 + j / 10,
                     "training_accuracy": None, "training_cost": None} for j in range(3)]
-    run.best, run.sizes = run.history[1], {"training": 50000, "validation": 10000, "test": 10000}
+    run.best, run.images = run.history[1], {"training": 50000, "validation": 10000, "test": 10000}
     args = command_line.argument_parser().parse_args(["--plot", str(tmp_path / "run.png")])
     args.command = "python network.py --plot run.png"
     top, bottom = command_line.plot(args, run).axes
