@@ -1,0 +1,525 @@
+"""
+network3.py
+~~~~~~~~~~~
+
+Chapter 6's convolutional networks in numpy, every backward pass written
+out, in the interface of the book's ``network3.py``: a ``Network`` of
+``ConvPoolLayer``, ``FullyConnectedLayer`` and ``SoftmaxLayer`` trained
+by ``SGD`` with the log-likelihood cost, L2 regularisation and dropout.
+The book leaves the gradients to Theano, and backpropagation through a
+convolutional network to its reader; here each layer's ``feedforward``
+stands beside its ``backprop``, and delta = dC/dz, the error of a layer's
+weighted input z, goes down the network as in chapter 2.  What is new:
+
+* Weight sharing.  A feature map's weighted input at (i, j) is the book's
+  z[i, j] = b + sum_{l, m} w[l, m] a[i + l, j + m], summed over the input
+  maps too.  Every position shares w and b, so BP3 and BP4 sum over the
+  positions: dC/db = sum_{i, j} delta[i, j], dC/dw[l, m] = sum_{i, j}
+  delta[i, j] a[i + l, j + m]; BP2's w^T delta gives each input a share
+  from every position that saw it: sum_{l, m} delta[p - l, q - m] w[l, m].
+* Max-pooling.  A maximum's derivative is 1 for the largest input and 0
+  for the others: a window's error goes to its largest input alone (the
+  first, where several tie).
+* Dropout.  Training drops each input with probability p; a dropped input
+  gets no error, and its weights no gradient.
+
+The convolution is written twice: by its definition, a loop over the
+filter's positions whose every step a reader can check by hand
+(``convolve_by_loop``), and as one matrix product of every window of the
+mini-batch, a row each, with the filters (``convolve``); the tests prove
+them equal.  Images are arrays (m, height, width, maps), the maps last,
+so that the product gives them in place; filters are the book's
+(maps out, maps in, height, width).  Where the port departs from the book:
+z is a cross-correlation, the book's formula, where Theano's ``conv2d``
+turns the filter first (either way it is learnt); SGD shuffles the
+training data every epoch; a pool must tile its feature map (the book's
+drops what is left over); a fully connected layer reads the maps in the
+order (height, width, map); networks are saved as numpy arrays, no pickle.
+"""
+
+import json
+import os
+import time
+import zipfile
+
+import numpy as np
+
+from network import sigmoid, write_atomically
+
+
+#### Activation functions (sigmoid is network.py's), their derivatives as functions of a
+def linear(z): return z
+def ReLU(z): return np.maximum(z, 0)
+def tanh(z): return np.tanh(z)
+
+
+DERIVATIVES = {
+    linear: lambda a: 1,
+    sigmoid: lambda a: a * (1 - a),         # sigma' = sigma (1 - sigma)
+    tanh: lambda a: 1 - a ** 2,
+    ReLU: lambda a: a > 0,                  # z > 0 exactly where a > 0
+}
+
+
+def softmax(z):
+    """Softmax over each row of z."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))       # no overflow: exponents <= 0
+    return e / e.sum(axis=1, keepdims=True)
+
+
+#### The network
+class Network:
+
+    def __init__(self, layers, mini_batch_size, seed=None, dtype=np.float32):
+        """``layers`` lists the layers from the input up to the softmax
+        layer; ``mini_batch_size`` is the number of images per step.
+        ``seed`` seeds the generator of the starting weights, the shuffles
+        and the dropout masks.  float32 is the book's (Theano's on a GPU)."""
+        check_layers(layers, mini_batch_size)
+        self.layers, self.mini_batch_size = layers, mini_batch_size
+        self.rng = np.random.default_rng(seed)
+        self.dtype = np.dtype(dtype)
+        for layer in layers:
+            layer.initialise(self.rng, self.dtype)
+
+    def feedforward(self, x, training=False):
+        """Return the outputs for the images x, (m, 784): (m, 10).  In
+        training, dropout drops inputs; otherwise weights count 1 - p."""
+        for layer in self.layers:
+            x = layer.feedforward(x, training and self.rng)
+        return x
+
+    def backprop(self, x, y):
+        """Return the gradient of the cost of the mini-batch x, with the
+        labels y: the log-likelihood averaged over its images.  It is a
+        list of (nabla_w, nabla_b), a pair per layer."""
+        a = self.feedforward(x, training=True)
+        Y = np.zeros_like(a)
+        Y[np.arange(len(y)), y] = 1
+        delta = (a - Y) / len(y)            # BP1: softmax with the log-likelihood
+        gradients = []
+        for layer, below in zip(reversed(self.layers), reversed([None] + self.layers[:-1])):
+            nabla_w, nabla_b, error = layer.backprop(delta, below is not None)
+            gradients.append((nabla_w, nabla_b))
+            if below is not None:           # BP2's second half: through the layer below's sigma
+                delta = error.reshape(below.output.shape) * DERIVATIVES[below.activation_fn](
+                    below.output)
+        return gradients[::-1]
+
+    def SGD(self, training_data, epochs, mini_batch_size, eta, validation_data, test_data,
+            lmbda=0.0, *, on_epoch=None):
+        """Train the network by mini-batch stochastic gradient descent on
+        pairs (images, labels), images (n, 784) and labels (n,), as
+        mnist_loader.load_data gives them; ``lmbda`` is the L2 term's.
+        After each epoch ``on_epoch(record)`` is called, or the book's
+        lines printed.  Returns a record per epoch: its "epoch", "seconds"
+        of training, and the images right, "validation_accuracy" and
+        "accuracy" (of the test data)."""
+        X, y = check_data(training_data, self, mini_batch_size, "training_data")
+        validation_data = check_data(validation_data, self, 1, "validation_data")
+        test_data = check_data(test_data, self, 1, "test_data")
+        batches = len(y) // mini_batch_size
+        history = []
+        for j in range(epochs):
+            start = time.perf_counter()
+            order = self.rng.permutation(len(y))
+            for k in range(batches):
+                batch = order[k * mini_batch_size:(k + 1) * mini_batch_size]
+                self.update_mini_batch(X[batch], y[batch], eta, lmbda, batches)
+            history.append({"epoch": j, "seconds": time.perf_counter() - start,
+                            "validation_accuracy": self.accuracy(validation_data),
+                            "accuracy": self.accuracy(test_data)})
+            if on_epoch:
+                on_epoch(history[-1])
+            else:
+                print_epoch(history, len(validation_data[1]), len(test_data[1]))
+        return history
+
+    def update_mini_batch(self, x, y, eta, lmbda=0.0, batches=1):
+        """One step of gradient descent on the mini-batch x, labels y, on
+        the cost C + (lmbda / 2 batches) sum w^2, the book's L2 term:
+            w -> (1 - eta lmbda / batches) w - eta nabla_w C,   b -> b - eta nabla_b C."""
+        for layer, (nabla_w, nabla_b) in zip(self.layers, self.backprop(x, y)):
+            if lmbda:
+                layer.w *= 1 - eta * lmbda / batches
+            layer.w -= eta * nabla_w
+            layer.b -= eta * nabla_b
+
+    def accuracy(self, data, chunk=1000):
+        """The number of images of ``data`` (images, labels) classified
+        right, fed forward ``chunk`` at a time."""
+        x, y = data
+        return int(sum(np.sum(np.argmax(self.feedforward(x[k:k + chunk]), axis=1)
+                              == y[k:k + chunk]) for k in range(0, len(y), chunk)))
+
+    def save(self, path):
+        """Save the network to ``path``, a .npz file of numpy arrays: a
+        description of each layer, and its weights and biases."""
+        arrays = {"layers": json.dumps([describe(layer) for layer in self.layers]),
+                  "mini_batch_size": self.mini_batch_size}
+        for i, layer in enumerate(self.layers):
+            arrays.update({f"w{i}": layer.w, f"b{i}": layer.b})
+        write_atomically(path, lambda f: np.savez(f, **arrays))
+
+    @classmethod
+    def load(cls, path, seed=None):
+        """Return the network that ``save`` wrote to ``path``.  Only numpy
+        arrays are read, never a pickle; a file that is not a saved
+        network raises ValueError."""
+        layers, mini_batch_size, weights = read_saved(path)
+        net = cls(layers, mini_batch_size, seed, dtype=weights[0][0].dtype)
+        for layer, (w, b) in zip(layers, weights):
+            layer.w, layer.b = w, b
+        return net
+
+
+#### The layers: each one's feedforward beside its backprop
+class ConvPoolLayer:
+    """A convolutional layer and a max-pooling layer on top of it: the
+    maps of weighted inputs are pooled, then the bias is added and the
+    activation function applied, as in the book (the same as pooling the
+    activations, since every activation function here is increasing)."""
+
+    def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid, *,
+                 loop=False):
+        """``filter_shape`` is (filters, input maps, height, width);
+        ``image_shape`` (mini-batch size, input maps, height, width), the
+        book's; ``poolsize`` the pooling window, (height, width).  With
+        ``loop`` the convolution runs by its definition."""
+        check_conv(filter_shape, image_shape, poolsize, activation_fn)
+        self.filter_shape, self.image_shape = tuple(filter_shape), tuple(image_shape)
+        self.poolsize, self.activation_fn, self.loop = tuple(poolsize), activation_fn, loop
+        _, maps, height, width = image_shape
+        self.input_shape, self.n_in = (height, width, maps), height * width * maps
+        filters, _, fh, fw = filter_shape
+        self.n_out = filters * (height - fh + 1) * (width - fw + 1) // int(np.prod(poolsize))
+        self.w_shape, self.b_shape = self.filter_shape, (filters,)
+
+    def initialise(self, rng, dtype):
+        """The book's: w from N(0, 1/n), n = filters fh fw / (ph pw), what
+        one input reaches, pooled; b from N(0, 1)."""
+        filters, _, fh, fw = self.filter_shape
+        n = filters * fh * fw / np.prod(self.poolsize)
+        self.w = (rng.standard_normal(self.w_shape) / np.sqrt(n)).astype(dtype)
+        self.b = rng.standard_normal(self.b_shape).astype(dtype)
+
+    def feedforward(self, a, rng=None):
+        self.input = a.reshape(-1, *self.input_shape)                 # (m, h, w, maps in)
+        if self.loop:
+            self.z_conv = convolve_by_loop(self.input, self.w)        # (m, h', w', filters)
+        else:
+            self.z_conv, self.rows = convolve(self.input, self.w)
+        self.pooled = max_pool(self.z_conv, self.poolsize)            # (m, h'/ph, w'/pw, filters)
+        self.output = self.activation_fn(self.pooled + self.b)
+        return self.output
+
+    def backprop(self, delta, input_error=True):
+        """Given delta = dC/dz of the pooled maps, (m, h'/ph, w'/pw,
+        filters), return nabla_w, nabla_b, and, if ``input_error``, the
+        error of the input, dC/da, in the input's shape."""
+        nabla_b = delta.sum(axis=(0, 1, 2))                           # BP3, summed over positions
+        delta_conv = unpool(delta, self.z_conv, self.pooled, self.poolsize)
+        if self.loop:                                                 # BP4, and BP2's w^T delta
+            nabla_w, error = convolve_backward_by_loop(delta_conv, self.input, self.w, input_error)
+        else:
+            nabla_w, error = convolve_backward(delta_conv, self.rows, self.w, self.input.shape,
+                                               input_error)
+        return nabla_w, nabla_b, error
+
+
+class FullyConnectedLayer:
+
+    def __init__(self, n_in, n_out, activation_fn=sigmoid, p_dropout=0.0):
+        check_fully_connected(n_in, n_out, activation_fn, p_dropout)
+        self.n_in, self.n_out = n_in, n_out
+        self.activation_fn, self.p_dropout = activation_fn, p_dropout
+        self.w_shape, self.b_shape = (n_in, n_out), (n_out,)
+
+    def initialise(self, rng, dtype):
+        """The book's: w from N(0, 1/n_out), b from N(0, 1)."""
+        self.w = (rng.standard_normal(self.w_shape) / np.sqrt(self.n_out)).astype(dtype)
+        self.b = rng.standard_normal(self.b_shape).astype(dtype)
+
+    def feedforward(self, a, rng=None):
+        """With ``rng``, in training, each input is dropped with
+        probability p; without, every weight counts for 1 - p of itself,
+        as the surviving inputs did on average."""
+        self.input = a.reshape(len(a), self.n_in)                     # (m, n_in)
+        if rng and self.p_dropout:
+            self.mask = rng.random(self.input.shape) >= self.p_dropout
+            self.input = self.input * self.mask
+            z = np.dot(self.input, self.w) + self.b                   # (m, n_out)
+        else:
+            z = (1 - self.p_dropout) * np.dot(self.input, self.w) + self.b
+        self.output = self.activation_fn(z)
+        return self.output
+
+    def backprop(self, delta, input_error=True):
+        """Given delta = dC/dz, (m, n_out), return nabla_w, nabla_b and,
+        if ``input_error``, the error of the input, dC/da, (m, n_in)."""
+        nabla_b = delta.sum(axis=0)                                   # BP3
+        nabla_w = np.dot(self.input.T, delta)                         # BP4, (n_in, n_out)
+        error = None
+        if input_error:
+            error = np.dot(delta, self.w.T)                           # BP2's w^T delta
+            if self.p_dropout:
+                error *= self.mask                                    # a dropped input has none
+        return nabla_w, nabla_b, error
+
+
+class SoftmaxLayer(FullyConnectedLayer):
+    """The output layer: a fully connected layer of softmax units, whose
+    weights and biases start at zero, as the book's do."""
+
+    def __init__(self, n_in, n_out, p_dropout=0.0):
+        super().__init__(n_in, n_out, softmax, p_dropout)
+
+    def initialise(self, rng, dtype):
+        self.w, self.b = np.zeros(self.w_shape, dtype), np.zeros(self.b_shape, dtype)
+
+
+#### Convolution and pooling, with their gradients
+def convolve_by_loop(a, w):
+    """The convolution by its definition: z[n, i, j, f] = sum over the
+    filter's positions (l, m) and the input maps c of w[f, c, l, m]
+    a[n, i + l, j + m, c], one product of every window's (l, m) pixels
+    with the filters' (l, m) weights at a time."""
+    _, height, width, _ = a.shape
+    _, _, fh, fw = w.shape
+    h, v = height - fh + 1, width - fw + 1                            # the output's size
+    z = 0
+    for l in range(fh):
+        for m in range(fw):
+            z = z + np.tensordot(a[:, l:l + h, m:m + v, :], w[:, :, l, m].T, axes=1)
+    return z
+
+
+def convolve_backward_by_loop(delta, a, w, input_error=True):
+    """From delta = dC/dz of the convolution's output, return nabla_w,
+    dC/dw[f, c, l, m] = sum_{n, i, j} delta[n, i, j, f] a[n, i + l, j + m, c],
+    and the input's error, dC/da[n, p, q, c] = sum_{f, l, m} delta[n, p - l,
+    q - m, f] w[f, c, l, m] (None unless ``input_error``), position by position."""
+    _, h, v, _ = delta.shape
+    _, _, fh, fw = w.shape
+    nabla_w = np.zeros_like(w)
+    error = np.zeros_like(a) if input_error else None
+    for l in range(fh):
+        for m in range(fw):
+            window = a[:, l:l + h, m:m + v, :]                         # what w[:, :, l, m] saw
+            nabla_w[:, :, l, m] = np.tensordot(delta, window, axes=([0, 1, 2], [0, 1, 2]))
+            if input_error:
+                error[:, l:l + h, m:m + v, :] += np.tensordot(delta, w[:, :, l, m], axes=1)
+    return nabla_w, error
+
+
+def windows(a, fh, fw):
+    """Every fh x fw window of the maps a, (n, height, width, maps), laid
+    out as a row in the order (l, m, map): (n h' w', fh fw maps), where
+    h' = height - fh + 1 and w' = width - fw + 1 count the windows."""
+    n, height, width, maps = a.shape
+    view = np.lib.stride_tricks.sliding_window_view(a, (fh, fw), axis=(1, 2))
+    # The maps last, where a's are: the copy then reads memory in order.
+    return view.transpose(0, 1, 2, 4, 5, 3).reshape(-1, fh * fw * maps)
+
+
+def convolve(a, w):
+    """The same convolution as one matrix product, the windows of a, a row
+    each, times the filters, a column each.  Returns z and the windows,
+    which the gradient needs again."""
+    n, height, width, _ = a.shape
+    filters, _, fh, fw = w.shape
+    rows = windows(a, fh, fw)                                         # (n h' w', fh fw maps)
+    z = np.dot(rows, w.transpose(0, 2, 3, 1).reshape(filters, -1).T)  # (n h' w', filters)
+    return z.reshape(n, height - fh + 1, width - fw + 1, filters), rows
+
+
+def convolve_backward(delta, rows, w, input_shape, input_error=True):
+    """The gradients of ``convolve_backward_by_loop`` by matrix products,
+    ``rows`` the windows that ``convolve`` made: BP4 is delta, a row per
+    position, times the windows; the input's error, delta times the
+    weights of every filter position (l, m) in one batched product, each
+    added where the windows of (l, m) lie."""
+    filters, maps, fh, fw = w.shape
+    n, h, v, _ = delta.shape
+    delta_rows = delta.reshape(-1, filters)                          # (n h' w', filters)
+    nabla_w = np.dot(delta_rows.T, rows)                              # (filters, fh fw maps)
+    nabla_w = nabla_w.reshape(filters, fh, fw, maps).transpose(0, 3, 1, 2)
+    error = None
+    if input_error:
+        shares = np.matmul(delta_rows, w.transpose(2, 3, 0, 1).reshape(fh * fw, filters, maps))
+        error = np.zeros(input_shape, delta.dtype)                    # shares: (fh fw, n h' w', maps)
+        for l in range(fh):
+            for m in range(fw):
+                error[:, l:l + h, m:m + v, :] += shares[l * fw + m].reshape(n, h, v, maps)
+    return nabla_w, error
+
+
+def max_pool(z, poolsize):
+    """The largest of each ph x pw window of the maps z: (n, h/ph, w/pw, maps)."""
+    ph, pw = poolsize
+    pooled = z[:, ::ph, ::pw]
+    for u in range(ph):
+        for v in range(pw):
+            pooled = np.maximum(pooled, z[:, u::ph, v::pw])
+    return pooled
+
+
+def unpool(delta, z, pooled, poolsize):
+    """The error of the pooled maps sent back to the maps z: to the
+    largest value of each window (the first, where several are largest),
+    the others get none."""
+    ph, pw = poolsize
+    delta_z = np.zeros_like(z)
+    taken = np.zeros(pooled.shape, bool)
+    for u in range(ph):
+        for v in range(pw):
+            first = (z[:, u::ph, v::pw] == pooled) & ~taken
+            delta_z[:, u::ph, v::pw] = delta * first
+            taken |= first
+    return delta_z
+
+
+def print_epoch(history, validation_images, test_images):
+    """The book's lines: the validation accuracy, the test accuracy at a best one."""
+    record = history[-1]
+    print(f"Epoch {record['epoch']}: validation accuracy "
+          f"{record['validation_accuracy'] / validation_images:.2%}")
+    if record["validation_accuracy"] >= max(r["validation_accuracy"] for r in history):
+        print("This is the best validation accuracy to date.")
+        print(f"The corresponding test accuracy is {record['accuracy'] / test_images:.2%}")
+
+
+###########################################################################
+#### The lesson ends here.  Below: the checks of the layers and the
+#### data, and reading a saved network.
+###########################################################################
+
+ACTIVATIONS = {f.__name__: f for f in (linear, sigmoid, tanh, ReLU)}
+# What Network.load needs to build each kind of layer again: its arguments.
+ARGUMENTS = {ConvPoolLayer: ("filter_shape", "image_shape", "poolsize", "activation_fn"),
+             FullyConnectedLayer: ("n_in", "n_out", "activation_fn", "p_dropout"),
+             SoftmaxLayer: ("n_in", "n_out", "p_dropout")}
+KINDS = {kind.__name__: kind for kind in ARGUMENTS}
+
+
+def describe(layer):
+    """A layer's kind and arguments, as names and numbers."""
+    arguments = {name: getattr(layer, name) for name in ARGUMENTS[type(layer)]}
+    if "activation_fn" in arguments:
+        arguments["activation_fn"] = layer.activation_fn.__name__
+    return {"kind": type(layer).__name__, **arguments}
+
+
+def positive(numbers, length):
+    """Whether ``numbers`` is a sequence of ``length`` positive integers."""
+    return (isinstance(numbers, (tuple, list)) and len(numbers) == length
+            and all(isinstance(k, (int, np.integer)) and k > 0 for k in numbers))
+
+
+def check_activation(activation_fn):
+    if activation_fn not in DERIVATIVES:
+        raise ValueError(f"activation_fn must be one of network3's functions, "
+                         f"{', '.join(ACTIVATIONS)}; got {activation_fn!r}")
+
+
+def check_conv(filter_shape, image_shape, poolsize, activation_fn):
+    for name, shape, example in (("filter_shape", filter_shape, (20, 1, 5, 5)),
+                                 ("image_shape", image_shape, (10, 1, 28, 28)),
+                                 ("poolsize", poolsize, (2, 2))):
+        if not positive(shape, len(example)):
+            raise ValueError(f"{name} must be {len(example)} positive integers, such as "
+                             f"{example}; got {shape!r}")
+    (_, maps, fh, fw), (_, image_maps, height, width) = filter_shape, image_shape
+    ph, pw = poolsize
+    if maps != image_maps:
+        raise ValueError(f"filter_shape {tuple(filter_shape)} takes {maps} input maps, but "
+                         f"image_shape {tuple(image_shape)} has {image_maps}")
+    if fh > height or fw > width:
+        raise ValueError(f"a {fh} x {fw} filter does not fit in a {height} x {width} image")
+    if (height - fh + 1) % ph or (width - fw + 1) % pw:
+        raise ValueError(f"a {ph} x {pw} pool does not divide the {height - fh + 1} x "
+                         f"{width - fw + 1} feature maps of a {fh} x {fw} filter on a "
+                         f"{height} x {width} image")
+    check_activation(activation_fn)
+
+
+def check_fully_connected(n_in, n_out, activation_fn, p_dropout):
+    if not positive((n_in, n_out), 2):
+        raise ValueError(f"n_in and n_out must be positive integers; got {n_in!r}, {n_out!r}")
+    if not 0 <= p_dropout < 1:
+        raise ValueError(f"p_dropout is a probability below 1, such as 0.5; got {p_dropout!r}")
+    if activation_fn is not softmax:
+        check_activation(activation_fn)
+
+
+def check_layers(layers, mini_batch_size):
+    """Refuse layers that do not make a network."""
+    if not (isinstance(layers, list) and layers and isinstance(layers[-1], SoftmaxLayer)):
+        raise ValueError("layers must be a list of layers, from the input up, and the last "
+                         "must be a SoftmaxLayer: the cost is its log-likelihood")
+    if not positive((mini_batch_size,), 1):
+        raise ValueError(f"mini_batch_size must be a positive integer; got {mini_batch_size!r}")
+    for i, layer in enumerate(layers):
+        if i and layer.n_in != layers[i - 1].n_out:
+            raise ValueError(f"layer {i} takes {layer.n_in} inputs, but layer {i - 1} gives "
+                             f"{layers[i - 1].n_out}")
+        if isinstance(layer, ConvPoolLayer) and layer.image_shape[0] != mini_batch_size:
+            raise ValueError(f"layer {i}'s image_shape {layer.image_shape} is for mini-batches "
+                             f"of {layer.image_shape[0]}, not {mini_batch_size}")
+
+
+def check_data(data, net, mini_batch_size, name):
+    """Return ``data`` as arrays (images, labels), the images in the
+    network's dtype, or refuse it.  For training, the mini-batch size
+    must divide the number of images, as in the book's network3."""
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise ValueError(f"{name} must be a pair (images, labels), as mnist_loader.load_data "
+                         f"gives them")
+    x, y = np.asarray(data[0], net.dtype), np.asarray(data[1])
+    n_in, n_out = net.layers[0].n_in, net.layers[-1].n_out
+    if x.ndim != 2 or x.shape[1] != n_in or not np.isfinite(x).all():
+        raise ValueError(f"{name}: the images have shape {x.shape}; the first layer takes "
+                         f"(n, {n_in}), an image per row, of finite numbers")
+    if not (y.shape == x.shape[:1] and y.dtype.kind in "iu" and len(y)
+            and 0 <= y.min() <= y.max() < n_out):
+        raise ValueError(f"{name}: expected {len(x)} integer labels from 0 to {n_out - 1}, "
+                         f"got an array of shape {y.shape}, {y.dtype}")
+    if mini_batch_size != 1 and mini_batch_size != net.mini_batch_size:
+        raise ValueError(f"the network was built for mini-batches of {net.mini_batch_size}, "
+                         f"not {mini_batch_size}")
+    if len(y) % mini_batch_size:
+        raise ValueError(f"mini-batches of {mini_batch_size} do not divide the {len(y)} "
+                         f"training images; the book's network3 needs them to")
+    return x, y
+
+
+def read_saved(path):
+    """Return (layers, mini_batch_size, [(w, b) per layer]) of the network
+    that Network.save wrote to ``path``, once they are known to make that
+    network: layers that can be built, weights and biases of the shapes
+    they give, of one float dtype, finite.  Anything else raises
+    ValueError, naming the file."""
+    try:
+        if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
+            raise ValueError("it is not a .npz file")
+        with np.load(path, allow_pickle=False) as saved:
+            descriptions = json.loads(str(saved["layers"]))
+            mini_batch_size = int(saved["mini_batch_size"])
+            weights = [(saved[f"w{i}"], saved[f"b{i}"]) for i in range(len(descriptions))]
+        for d in descriptions:
+            if "activation_fn" in d:
+                d["activation_fn"] = ACTIVATIONS[d["activation_fn"]]
+        layers = [KINDS[d.pop("kind")](**d) for d in descriptions]
+        check_layers(layers, mini_batch_size)
+        if ([(w.shape, b.shape) for w, b in weights]
+                != [(layer.w_shape, layer.b_shape) for layer in layers]
+                or len({p.dtype for pair in weights for p in pair}) > 1
+                or weights[0][0].dtype not in (np.float32, np.float64)):
+            raise ValueError("its weights and biases do not have the shapes its layers give, "
+                             "or one float dtype")
+        if not all(np.isfinite(p).all() for pair in weights for p in pair):
+            raise ValueError("it holds NaN or infinite weights")
+    except (ValueError, TypeError, KeyError, AttributeError, EOFError, MemoryError,
+            zipfile.BadZipFile) as e:
+        raise ValueError(f"{path} is not a network saved by network3: {e}") from None
+    return layers, mini_batch_size, weights
