@@ -142,7 +142,8 @@ class Network:
         for layer, (nabla_w, nabla_b) in zip(self.layers, self.backprop(x, y)):
             if lmbda:
                 layer.w *= 1 - eta * lmbda / batches
-            layer.w -= eta * nabla_w
+            nabla_w *= eta                  # in place: no new arrays as large as the weights
+            layer.w -= nabla_w
             layer.b -= eta * nabla_b
 
     def accuracy(self, data, chunk=1000):

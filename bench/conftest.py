@@ -80,6 +80,14 @@ def pytest_terminal_summary(terminalreporter, config):
                   f"50,000 samples, {monitor['median'] / matrix['median']:.0%} of the epoch's "
                   f"time on the matrix path.")
 
+    for group in groups:
+        products, matrix = rows.get((group, "products")), rows.get((group, "matrix"))
+        if products and matrix:
+            write(f"The matrix products alone in {group}: "
+                  f"{products['median'] * EPOCH / products['extra_info']['samples']:.3f} s per "
+                  f"50,000 samples, {products['median'] / products['extra_info']['samples'] / (matrix['median'] / matrix['extra_info']['samples']):.0%} "
+                  f"of the vectorised epoch.")
+
     sweep = sorted({g for g, _ in rows if g.startswith("sweep")},
                    key=lambda g: (rows[g, "matrix"]["extra_info"]["dtype"],
                                   rows[g, "matrix"]["extra_info"]["mini_batch_size"])
