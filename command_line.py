@@ -32,10 +32,45 @@ import numpy as np
 
 import mnist_loader
 import network
+import network3
 from network import Network
 
 # The data measured after each epoch, and the prefix of their keys in its record.
 SETS = (("test", ""), ("validation", "validation_"), ("training", "training_"))
+
+# The networks of chapter 6 by the names of the book's conv.py, with its eta,
+# lmbda, epochs, and whether they train on the expanded data.
+BOOK_CONV = {
+    "shallow": (0.1, 0.0, 60, False), "basic_conv": (0.1, 0.0, 60, False),
+    "omit_FC": (0.1, 0.0, 60, False), "dbl_conv": (0.1, 0.0, 60, False),
+    "dbl_conv_relu": (0.03, 0.1, 60, False), "expanded_data": (0.03, 0.1, 60, True),
+    "expanded_data_double_fc": (0.03, 0.1, 60, True), "double_fc_dropout": (0.03, 0.0, 40, True),
+}
+
+
+def book_layers(name, m):
+    """The layers of the network ``name`` of the book's conv.py, for
+    mini-batches of m images."""
+    s, r = network3.sigmoid, network3.ReLU
+    fc, softmax = network3.FullyConnectedLayer, network3.SoftmaxLayer
+
+    def conv(activation_fn, second=False):
+        return (network3.ConvPoolLayer((40, 20, 5, 5), (m, 20, 12, 12), (2, 2), activation_fn)
+                if second else
+                network3.ConvPoolLayer((20, 1, 5, 5), (m, 1, 28, 28), (2, 2), activation_fn))
+    relu_convs = [conv(r), conv(r, True)]
+    return {
+        "shallow": lambda: [fc(784, 100), softmax(100, 10)],
+        "basic_conv": lambda: [conv(s), fc(20 * 12 * 12, 100), softmax(100, 10)],
+        "omit_FC": lambda: [conv(s), softmax(20 * 12 * 12, 10)],
+        "dbl_conv": lambda: [conv(s), conv(s, True), fc(40 * 4 * 4, 100), softmax(100, 10)],
+        "dbl_conv_relu": lambda: relu_convs + [fc(640, 100, r), softmax(100, 10)],
+        "expanded_data": lambda: relu_convs + [fc(640, 100, r), softmax(100, 10)],
+        "expanded_data_double_fc": lambda: relu_convs + [fc(640, 100, r), fc(100, 100, r),
+                                                         softmax(100, 10)],
+        "double_fc_dropout": lambda: relu_convs + [fc(640, 1000, r, 0.5), fc(1000, 1000, r, 0.5),
+                                                   softmax(1000, 10, 0.5)],
+    }[name]()
 
 
 def main(argv=None):
@@ -51,6 +86,8 @@ def main(argv=None):
     try:
         parser = argument_parser()
         args = parser.parse_args(argv)
+        args.given = {name for name, value in vars(args).items()
+                      if value != parser.get_default(name)}
         args.command = shlex.join(["python", "network.py",
                                    *(sys.argv[1:] if argv is None else argv)])
         try:
@@ -144,6 +181,11 @@ def argument_parser():
     group.add_argument("--affine", action="store_true", help="each epoch, rotate (up to 10 "
                        "degrees), scale (up to 10%%) and shear sideways (up to 0.2) every "
                        "training image afresh; with --elastic, both")
+    add = parser.add_argument_group("chapter 6's convolutional networks").add_argument
+    add("--conv", choices=BOOK_CONV, metavar="NAME",
+        help="train network3.py's network NAME, with the settings of the book's conv.py: "
+             f"{', '.join(BOOK_CONV)} (the options above but --epochs, --eta, --lmbda, "
+             "--mini-batch-size, --dtype, --seed and --expand do not apply)")
     add = parser.add_argument_group("data and files").add_argument
     add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
         "$MNIST_DATA_DIR, then the cache, then a download into the cache")
@@ -161,6 +203,8 @@ def argument_parser():
 
 def check_options(args):
     """Check what the parser could not, before any work."""
+    if args.conv:
+        check_conv_options(args)
     given = "--sizes " + " ".join(map(str, args.sizes))
     if args.sizes[0] != 784 or args.sizes[-1] != 10:
         raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
@@ -189,8 +233,9 @@ def check_options(args):
     if args.data == "":
         raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
                          "cache")
-    network.check_l2(args.eta, args.lmbda,
-                     mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1), args.penalty)
+    if not args.conv:                       # network3's L2 term is over mini-batches
+        network.check_l2(args.eta, args.lmbda,
+                         mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1), args.penalty)
     if args.plot is not None:
         try:
             import matplotlib                   # noqa: F401
@@ -215,9 +260,33 @@ def check_options(args):
             raise ValueError(f"{option}: cannot write {path}: {e.strerror}") from None
 
 
+def check_conv_options(args):
+    """Refuse what --conv cannot take, and fill in the book's settings
+    for what was not given."""
+    apart = sorted(args.given - {"conv", "epochs", "eta", "lmbda", "mini_batch_size", "dtype",
+                                 "seed", "expand", "data", "save", "plot", "command"})
+    if apart:
+        raise ValueError(f"--conv trains network3.py's network as the book does: "
+                         f"{', '.join('--' + name.replace('_', '-') for name in apart)} "
+                         f"{'does' if len(apart) == 1 else 'do'} not apply")
+    eta, lmbda, epochs, expanded = BOOK_CONV[args.conv]
+    for name, value in (("eta", eta), ("lmbda", lmbda), ("epochs", epochs),
+                        ("dtype", "float32")):
+        if name not in args.given:
+            setattr(args, name, value)
+    args.expand = args.expand or expanded
+    images = mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1)
+    if images % args.mini_batch_size:
+        raise ValueError(f"--mini-batch-size {args.mini_batch_size} does not divide the "
+                         f"{images:,} training images, as network3.py needs")
+
+
 def new_network(args):
     """The network that the options describe, or a ValueError that says
     it is too large."""
+    if args.conv:
+        return network3.Network(book_layers(args.conv, args.mini_batch_size),
+                                args.mini_batch_size, seed=args.seed, dtype=args.dtype)
     try:
         return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
                        dtype=args.dtype)
@@ -230,12 +299,12 @@ class Run:
     """What the program keeps of a training run as it goes, so that
     Ctrl-C loses none of it: the number of images in each data set, the
     record of every epoch completed, and the record, weights and biases
-    of the epoch with the best validation accuracy so far."""
+    (``parameters``) of the epoch with the best validation accuracy so far."""
 
     def __init__(self):
         self.images = None          # {"training": n, "validation": n, "test": n}, once loaded
         self.history = []
-        self.best = self.best_weights = self.best_biases = None
+        self.best = self.best_parameters = None
 
 
 def train(args, net):
@@ -275,7 +344,8 @@ def finish(args, net, run, signals, problems):
     process ended by that signal; else 1 if anything went wrong, or 0."""
     saved = args.save and run.best is not None
     if saved:
-        net.weights, net.biases = run.best_weights, run.best_biases
+        for p, best in zip(parameters(net), run.best_parameters):
+            p[...] = best
         try:
             net.save(args.save)
         except OSError as e:
@@ -339,15 +409,14 @@ def learn(args, net, run):
             run.history.append(record)
             if run.best is None or record["validation_accuracy"] > run.best["validation_accuracy"]:
                 run.best = record
-                run.best_weights = [w.copy() for w in net.weights]
-                run.best_biases = [b.copy() for b in net.biases]
+                run.best_parameters = [p.copy() for p in parameters(net)]
             lines = epoch_report(record, images, args)
             if args.dead:
                 lines.append("  dead units per hidden layer: " + ", ".join(
                     f"{f:.1%}" for f in net.dead_fraction(training[0])))
             if args.speeds:
                 lines.append(speeds_line())
-            if record["stop"]:
+            if record.get("stop"):          # network3's records have none
                 lines.append(record["stop"])
             print("\n".join(lines), flush=True)
 
@@ -363,10 +432,15 @@ def learn(args, net, run):
         rules = {"stop_after": args.stop_after, "halve_eta_after": args.halve_eta_after,
                  "anneal": args.anneal}
         with np.errstate(all="ignore"):     # what goes wrong is reported, not warned of
-            net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
-                    validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
-                    mu=args.mu, rules=rules, transform=transform if vary else None,
-                    method=args.method, on_epoch=on_epoch)
+            if args.conv:                   # network3 takes an image per row, and labels
+                net.SGD((training[0].T, labelled[1]), args.epochs,
+                        args.mini_batch_size, args.eta, (validation[0].T, validation[1]),
+                        (test[0].T, test[1]), args.lmbda, on_epoch=on_epoch)
+            else:
+                net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
+                        validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
+                        mu=args.mu, rules=rules, transform=transform if vary else None,
+                        method=args.method, on_epoch=on_epoch)
     except (mnist_loader.MNISTError, network.DivergenceError) as e:
         return str(e)
     except MemoryError as e:
@@ -398,15 +472,17 @@ def classify(args):
     --classify image, the outputs of its ten neurons, and the prepared
     28 x 28 image it saw.  Return 1 if a file could not be read, else 0."""
     try:
-        net = Network.load(args.load)
+        net = load_network(args.load)
     except (OSError, ValueError) as e:
         print(f"network.py: {e}", file=sys.stderr)
         return 1
-    if (net.sizes[0], net.sizes[-1]) != (784, 10):
-        print(f"network.py: {args.load} is a network of sizes {net.sizes}; MNIST's digits need "
+    conv = isinstance(net, network3.Network)
+    sizes = [net.layers[0].n_in, net.layers[-1].n_out] if conv else net.sizes
+    if (sizes[0], sizes[-1]) != (784, 10):
+        print(f"network.py: {args.load} is a network of sizes {sizes}; MNIST's digits need "
               f"784 inputs and 10 outputs", file=sys.stderr)
         return 1
-    outputs = "probabilities" if net.cost.name == "log_likelihood" else "outputs"
+    outputs = "probabilities" if conv or net.cost.name == "log_likelihood" else "outputs"
     status = 0
     for path in args.classify:
         try:
@@ -415,7 +491,8 @@ def classify(args):
             print(f"network.py: {path}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
             status = 1
             continue
-        a = net.feedforward(x.astype(net.dtype))[:, 0]
+        x = x.astype(net.dtype)
+        a = net.feedforward(x.T)[0] if conv else net.feedforward(x)[:, 0]
         print(f"{path}: the network reads {np.argmax(a)}; its {outputs}, and what it saw:")
         print("  " + "  ".join(f"{digit}: {output:.2f}" for digit, output in enumerate(a)))
         ramp = " .:-=+*#%@"                 # from dark to bright, each for a 2 x 2 block
@@ -426,35 +503,60 @@ def classify(args):
 
 def plot(args, run):
     """Draw the epochs kept in ``run`` to the file --plot names: the
-    accuracy per epoch on each set that was measured, the cost below it,
-    and on both the epoch with the best validation accuracy.  Return the
-    figure."""
+    accuracy per epoch on each set that was measured, the cost below it
+    (network3's records have none), and on both the epoch with the best
+    validation accuracy.  Return the figure."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
     epochs = [r["epoch"] for r in run.history]
-    figure = Figure(figsize=(8, 8), layout="constrained")
-    top, bottom = figure.subplots(2, sharex=True)
+    costs = "cost" in run.best
+    figure = Figure(figsize=(8, 8 if costs else 5), layout="constrained")
+    panels = figure.subplots(2 if costs else 1, sharex=True, squeeze=False)[:, 0]
+    top, bottom = panels[0], panels[-1]
     for name, prefix in SETS:
-        if run.best[prefix + "accuracy"] is not None:
+        if run.best.get(prefix + "accuracy") is not None:
             style = {"label": f"{name} data ({run.images[name]:,} images)",
                      "marker": "." if len(epochs) <= 60 else None}
             top.plot(epochs, [100 * r[prefix + "accuracy"] / run.images[name]
                               for r in run.history], **style)
-            bottom.plot(epochs, [r[prefix + "cost"] for r in run.history], **style)
-    for axes in (top, bottom):
+            if costs:
+                bottom.plot(epochs, [r[prefix + "cost"] for r in run.history], **style)
+    for axes in panels:
         axes.axvline(run.best["epoch"], color="grey", linestyle=":", label=(
             f"best validation accuracy: epoch {run.best['epoch']}, test accuracy "
             f"{run.best['accuracy'] / run.images['test']:.2%}"))
         axes.grid(alpha=0.3)
     top.legend()
     bottom.set_xlim(-0.5, epochs[-1] + 0.5)
-    bottom.xaxis.get_major_locator().set_params(integer=True)
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     top.set_ylabel("accuracy (%)")
-    bottom.set(xlabel="epoch", ylabel=f"cost: {args.cost.replace('_', '-')}"
-               + (f", with the {args.penalty.upper()} term" if args.lmbda else ""))
+    bottom.set_xlabel("epoch")
+    if costs:
+        bottom.set_ylabel(f"cost: {args.cost.replace('_', '-')}"
+                          + (f", with the {args.penalty.upper()} term" if args.lmbda else ""))
     figure.suptitle(args.command, fontsize="medium", wrap=True)
     kind = os.path.splitext(args.plot)[1][1:].lower()
     network.write_atomically(args.plot, lambda f: figure.savefig(f, format=kind))
     return figure
+
+
+def parameters(net):
+    """The arrays that training changes: the weights and biases of a
+    network.py network, or of each layer of a network3.py one."""
+    if isinstance(net, network3.Network):
+        return [p for layer in net.layers for p in (layer.w, layer.b)]
+    return net.weights + net.biases
+
+
+def load_network(path):
+    """The network saved at ``path`` by network.py or by network3.py."""
+    try:
+        return Network.load(path)
+    except ValueError as error:
+        try:
+            return network3.Network.load(path)
+        except ValueError:
+            raise error from None
 
 
 class Output:

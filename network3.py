@@ -11,15 +11,14 @@ convolutional network to its reader; here each layer's ``feedforward``
 stands beside its ``backprop``, and delta = dC/dz, the error of a layer's
 weighted input z, goes down the network as in chapter 2.  What is new:
 
-* Weight sharing.  A feature map's weighted input at (i, j) is the book's
-  z[i, j] = b + sum_{l, m} w[l, m] a[i + l, j + m], summed over the input
-  maps too.  Every position shares w and b, so BP3 and BP4 sum over the
-  positions: dC/db = sum_{i, j} delta[i, j], dC/dw[l, m] = sum_{i, j}
-  delta[i, j] a[i + l, j + m]; BP2's w^T delta gives each input a share
-  from every position that saw it: sum_{l, m} delta[p - l, q - m] w[l, m].
+* Weight sharing.  A map's weighted input at (i, j) is the book's z[i, j]
+  = b + sum_{l, m} w[l, m] a[i + l, j + m], summed over the input maps too.
+  Every position shares w and b, so BP3 and BP4 sum over the positions:
+  dC/db = sum_{i, j} delta[i, j], dC/dw[l, m] = sum_{i, j} delta[i, j]
+  a[i + l, j + m]; BP2's w^T delta gives each input a share from every
+  position that saw it: dC/da[p, q] = sum_{l, m} delta[p - l, q - m] w[l, m].
 * Max-pooling.  A maximum's derivative is 1 for the largest input and 0
-  for the others: a window's error goes to its largest input alone (the
-  first, where several tie).
+  for the others, which get no error (where several tie, the first gets it).
 * Dropout.  Training drops each input with probability p; a dropped input
   gets no error, and its weights no gradient.
 
@@ -35,8 +34,11 @@ turns the filter first (either way it is learnt); SGD shuffles the
 training data every epoch; a pool must tile its feature map (the book's
 drops what is left over); a fully connected layer reads the maps in the
 order (height, width, map); networks are saved as numpy arrays, no pickle.
+``python network.py --conv NAME`` trains the book's networks by the names
+of its conv.py.
 """
 
+import functools
 import json
 import os
 import time
@@ -61,9 +63,8 @@ DERIVATIVES = {
 }
 
 
-def softmax(z):
-    """Softmax over each row of z."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))       # no overflow: exponents <= 0
+def softmax(z):                                         # over each row; exponents <= 0
+    e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 
@@ -71,10 +72,9 @@ def softmax(z):
 class Network:
 
     def __init__(self, layers, mini_batch_size, seed=None, dtype=np.float32):
-        """``layers`` lists the layers from the input up to the softmax
-        layer; ``mini_batch_size`` is the number of images per step.
-        ``seed`` seeds the generator of the starting weights, the shuffles
-        and the dropout masks.  float32 is the book's (Theano's on a GPU)."""
+        """``layers`` lists the layers from the input up to the softmax layer;
+        ``seed`` seeds the generator of the starting weights, the shuffles and
+        the dropout masks; float32 is the book's (Theano's on a GPU)."""
         check_layers(layers, mini_batch_size)
         self.layers, self.mini_batch_size = layers, mini_batch_size
         self.rng = np.random.default_rng(seed)
@@ -90,9 +90,8 @@ class Network:
         return x
 
     def backprop(self, x, y):
-        """Return the gradient of the cost of the mini-batch x, with the
-        labels y: the log-likelihood averaged over its images.  It is a
-        list of (nabla_w, nabla_b), a pair per layer."""
+        """Return the gradient of the cost of the mini-batch x, labels y (the
+        log-likelihood averaged over its images): (nabla_w, nabla_b) per layer."""
         a = self.feedforward(x, training=True)
         Y = np.zeros_like(a)
         Y[np.arange(len(y)), y] = 1
@@ -154,8 +153,7 @@ class Network:
                               == y[k:k + chunk]) for k in range(0, len(y), chunk)))
 
     def save(self, path):
-        """Save the network to ``path``, a .npz file of numpy arrays: a
-        description of each layer, and its weights and biases."""
+        """Save to ``path`` a .npz file: each layer's description, w and b."""
         arrays = {"layers": json.dumps([describe(layer) for layer in self.layers]),
                   "mini_batch_size": self.mini_batch_size}
         for i, layer in enumerate(self.layers):
@@ -164,9 +162,8 @@ class Network:
 
     @classmethod
     def load(cls, path, seed=None):
-        """Return the network that ``save`` wrote to ``path``.  Only numpy
-        arrays are read, never a pickle; a file that is not a saved
-        network raises ValueError."""
+        """Return the network that ``save`` wrote to ``path``, reading numpy
+        arrays only, never a pickle; anything else raises ValueError."""
         layers, mini_batch_size, weights = read_saved(path)
         net = cls(layers, mini_batch_size, seed, dtype=weights[0][0].dtype)
         for layer, (w, b) in zip(layers, weights):
@@ -176,17 +173,15 @@ class Network:
 
 #### The layers: each one's feedforward beside its backprop
 class ConvPoolLayer:
-    """A convolutional layer and a max-pooling layer on top of it: the
-    maps of weighted inputs are pooled, then the bias is added and the
-    activation function applied, as in the book (the same as pooling the
-    activations, since every activation function here is increasing)."""
+    """A convolutional layer with a max-pooling layer on top: as in the
+    book, z is pooled, then b added and sigma applied (the same as pooling
+    the activations, since every sigma here is increasing)."""
 
     def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid, *,
                  loop=False):
-        """``filter_shape`` is (filters, input maps, height, width);
-        ``image_shape`` (mini-batch size, input maps, height, width), the
-        book's; ``poolsize`` the pooling window, (height, width).  With
-        ``loop`` the convolution runs by its definition."""
+        """The book's ``filter_shape`` (filters, input maps, height, width),
+        ``image_shape`` (mini-batch size, input maps, height, width) and
+        ``poolsize`` (height, width); ``loop`` convolves by the definition."""
         check_conv(filter_shape, image_shape, poolsize, activation_fn)
         self.filter_shape, self.image_shape = tuple(filter_shape), tuple(image_shape)
         self.poolsize, self.activation_fn, self.loop = tuple(poolsize), activation_fn, loop
@@ -197,8 +192,7 @@ class ConvPoolLayer:
         self.w_shape, self.b_shape = self.filter_shape, (filters,)
 
     def initialise(self, rng, dtype):
-        """The book's: w from N(0, 1/n), n = filters fh fw / (ph pw), what
-        one input reaches, pooled; b from N(0, 1)."""
+        """The book's: w from N(0, 1/n), n = filters fh fw / (ph pw); b from N(0, 1)."""
         filters, _, fh, fw = self.filter_shape
         n = filters * fh * fw / np.prod(self.poolsize)
         self.w = (rng.standard_normal(self.w_shape) / np.sqrt(n)).astype(dtype)
@@ -215,9 +209,8 @@ class ConvPoolLayer:
         return self.output
 
     def backprop(self, delta, input_error=True):
-        """Given delta = dC/dz of the pooled maps, (m, h'/ph, w'/pw,
-        filters), return nabla_w, nabla_b, and, if ``input_error``, the
-        error of the input, dC/da, in the input's shape."""
+        """Given delta = dC/dz of the pooled maps, (m, h'/ph, w'/pw, filters),
+        return nabla_w, nabla_b and, if ``input_error``, the input's dC/da."""
         nabla_b = delta.sum(axis=(0, 1, 2))                           # BP3, summed over positions
         delta_conv = unpool(delta, self.z_conv, self.pooled, self.poolsize)
         if self.loop:                                                 # BP4, and BP2's w^T delta
@@ -242,9 +235,8 @@ class FullyConnectedLayer:
         self.b = rng.standard_normal(self.b_shape).astype(dtype)
 
     def feedforward(self, a, rng=None):
-        """With ``rng``, in training, each input is dropped with
-        probability p; without, every weight counts for 1 - p of itself,
-        as the surviving inputs did on average."""
+        """With ``rng``, in training, each input is dropped with probability
+        p; without, every weight counts 1 - p, as the surviving inputs did."""
         self.input = a.reshape(len(a), self.n_in)                     # (m, n_in)
         if rng and self.p_dropout:
             self.mask = rng.random(self.input.shape) >= self.p_dropout
@@ -256,8 +248,8 @@ class FullyConnectedLayer:
         return self.output
 
     def backprop(self, delta, input_error=True):
-        """Given delta = dC/dz, (m, n_out), return nabla_w, nabla_b and,
-        if ``input_error``, the error of the input, dC/da, (m, n_in)."""
+        """Given delta = dC/dz, (m, n_out), return nabla_w, nabla_b and, if
+        ``input_error``, the input's dC/da, (m, n_in)."""
         nabla_b = delta.sum(axis=0)                                   # BP3
         nabla_w = np.dot(self.input.T, delta)                         # BP4, (n_in, n_out)
         error = None
@@ -269,8 +261,7 @@ class FullyConnectedLayer:
 
 
 class SoftmaxLayer(FullyConnectedLayer):
-    """The output layer: a fully connected layer of softmax units, whose
-    weights and biases start at zero, as the book's do."""
+    """Fully connected softmax units, whose w and b start at zero, as the book's."""
 
     def __init__(self, n_in, n_out, p_dropout=0.0):
         super().__init__(n_in, n_out, softmax, p_dropout)
@@ -281,10 +272,9 @@ class SoftmaxLayer(FullyConnectedLayer):
 
 #### Convolution and pooling, with their gradients
 def convolve_by_loop(a, w):
-    """The convolution by its definition: z[n, i, j, f] = sum over the
-    filter's positions (l, m) and the input maps c of w[f, c, l, m]
-    a[n, i + l, j + m, c], one product of every window's (l, m) pixels
-    with the filters' (l, m) weights at a time."""
+    """The convolution by its definition, z[n, i, j, f] = sum_{l, m, c}
+    w[f, c, l, m] a[n, i + l, j + m, c]: for each filter position (l, m),
+    the pixels at (l, m) of every window times the filters' weights there."""
     _, height, width, _ = a.shape
     _, _, fh, fw = w.shape
     h, v = height - fh + 1, width - fw + 1                            # the output's size
@@ -296,30 +286,27 @@ def convolve_by_loop(a, w):
 
 
 def convolve_backward_by_loop(delta, a, w, input_error=True):
-    """From delta = dC/dz of the convolution's output, return nabla_w,
-    dC/dw[f, c, l, m] = sum_{n, i, j} delta[n, i, j, f] a[n, i + l, j + m, c],
-    and the input's error, dC/da[n, p, q, c] = sum_{f, l, m} delta[n, p - l,
-    q - m, f] w[f, c, l, m] (None unless ``input_error``), position by position."""
+    """From delta = dC/dz, return dC/dw[f, c, l, m] = sum_{n, i, j} delta[n,
+    i, j, f] a[n, i + l, j + m, c] and, if ``input_error``, dC/da[n, p, q, c]
+    = sum_{f, l, m} delta[n, p - l, q - m, f] w[f, c, l, m], position by position."""
     _, h, v, _ = delta.shape
     _, _, fh, fw = w.shape
     nabla_w = np.zeros_like(w)
     error = np.zeros_like(a) if input_error else None
     for l in range(fh):
         for m in range(fw):
-            window = a[:, l:l + h, m:m + v, :]                         # what w[:, :, l, m] saw
-            nabla_w[:, :, l, m] = np.tensordot(delta, window, axes=([0, 1, 2], [0, 1, 2]))
+            nabla_w[:, :, l, m] = np.tensordot(delta, a[:, l:l + h, m:m + v, :],
+                                               axes=([0, 1, 2], [0, 1, 2]))
             if input_error:
                 error[:, l:l + h, m:m + v, :] += np.tensordot(delta, w[:, :, l, m], axes=1)
     return nabla_w, error
 
 
 def windows(a, fh, fw):
-    """Every fh x fw window of the maps a, (n, height, width, maps), laid
-    out as a row in the order (l, m, map): (n h' w', fh fw maps), where
-    h' = height - fh + 1 and w' = width - fw + 1 count the windows."""
+    """Every fh x fw window of the maps a, (n, height, width, maps), as a
+    row (l, m, map), the maps last as in a, so that the copy reads in order."""
     n, height, width, maps = a.shape
     view = np.lib.stride_tricks.sliding_window_view(a, (fh, fw), axis=(1, 2))
-    # The maps last, where a's are: the copy then reads memory in order.
     return view.transpose(0, 1, 2, 4, 5, 3).reshape(-1, fh * fw * maps)
 
 
@@ -343,12 +330,11 @@ def convolve_backward(delta, rows, w, input_shape, input_error=True):
     filters, maps, fh, fw = w.shape
     n, h, v, _ = delta.shape
     delta_rows = delta.reshape(-1, filters)                          # (n h' w', filters)
-    nabla_w = np.dot(delta_rows.T, rows)                              # (filters, fh fw maps)
-    nabla_w = nabla_w.reshape(filters, fh, fw, maps).transpose(0, 3, 1, 2)
+    nabla_w = np.dot(delta_rows.T, rows).reshape(filters, fh, fw, maps).transpose(0, 3, 1, 2)
     error = None
     if input_error:
         shares = np.matmul(delta_rows, w.transpose(2, 3, 0, 1).reshape(fh * fw, filters, maps))
-        error = np.zeros(input_shape, delta.dtype)                    # shares: (fh fw, n h' w', maps)
+        error = np.zeros(input_shape, delta.dtype)
         for l in range(fh):
             for m in range(fw):
                 error[:, l:l + h, m:m + v, :] += shares[l * fw + m].reshape(n, h, v, maps)
@@ -356,27 +342,22 @@ def convolve_backward(delta, rows, w, input_shape, input_error=True):
 
 
 def max_pool(z, poolsize):
-    """The largest of each ph x pw window of the maps z: (n, h/ph, w/pw, maps)."""
+    """The largest of each ph x pw window of the maps z: (n, h/ph, w/pw, maps),
+    the maximum of the maps' values at each place (u, v) of the windows."""
     ph, pw = poolsize
-    pooled = z[:, ::ph, ::pw]
-    for u in range(ph):
-        for v in range(pw):
-            pooled = np.maximum(pooled, z[:, u::ph, v::pw])
-    return pooled
+    return functools.reduce(np.maximum, [z[:, u::ph, v::pw] for u in range(ph)
+                                         for v in range(pw)])
 
 
 def unpool(delta, z, pooled, poolsize):
-    """The error of the pooled maps sent back to the maps z: to the
-    largest value of each window (the first, where several are largest),
-    the others get none."""
+    """The error of the pooled maps sent back to the maps z: all of it to
+    the largest value of each window, the first where several tie."""
     ph, pw = poolsize
-    delta_z = np.zeros_like(z)
-    taken = np.zeros(pooled.shape, bool)
+    delta_z, remaining = np.empty_like(z), delta    # the error not yet given to a maximum
     for u in range(ph):
         for v in range(pw):
-            first = (z[:, u::ph, v::pw] == pooled) & ~taken
-            delta_z[:, u::ph, v::pw] = delta * first
-            taken |= first
+            delta_z[:, u::ph, v::pw] = given = remaining * (z[:, u::ph, v::pw] == pooled)
+            remaining = remaining - given
     return delta_z
 
 
@@ -403,8 +384,7 @@ ARGUMENTS = {ConvPoolLayer: ("filter_shape", "image_shape", "poolsize", "activat
 KINDS = {kind.__name__: kind for kind in ARGUMENTS}
 
 
-def describe(layer):
-    """A layer's kind and arguments, as names and numbers."""
+def describe(layer):                    # its kind and arguments, as names and numbers
     arguments = {name: getattr(layer, name) for name in ARGUMENTS[type(layer)]}
     if "activation_fn" in arguments:
         arguments["activation_fn"] = layer.activation_fn.__name__
@@ -454,7 +434,6 @@ def check_fully_connected(n_in, n_out, activation_fn, p_dropout):
 
 
 def check_layers(layers, mini_batch_size):
-    """Refuse layers that do not make a network."""
     if not (isinstance(layers, list) and layers and isinstance(layers[-1], SoftmaxLayer)):
         raise ValueError("layers must be a list of layers, from the input up, and the last "
                          "must be a SoftmaxLayer: the cost is its log-likelihood")
@@ -470,9 +449,7 @@ def check_layers(layers, mini_batch_size):
 
 
 def check_data(data, net, mini_batch_size, name):
-    """Return ``data`` as arrays (images, labels), the images in the
-    network's dtype, or refuse it.  For training, the mini-batch size
-    must divide the number of images, as in the book's network3."""
+    """Return ``data`` as arrays (images, labels), images in the net's dtype."""
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
         raise ValueError(f"{name} must be a pair (images, labels), as mnist_loader.load_data "
                          f"gives them")
@@ -495,11 +472,8 @@ def check_data(data, net, mini_batch_size, name):
 
 
 def read_saved(path):
-    """Return (layers, mini_batch_size, [(w, b) per layer]) of the network
-    that Network.save wrote to ``path``, once they are known to make that
-    network: layers that can be built, weights and biases of the shapes
-    they give, of one float dtype, finite.  Anything else raises
-    ValueError, naming the file."""
+    """Return (layers, mini_batch_size, [(w, b) per layer]) saved at ``path``,
+    checked to make the network, or raise ValueError naming the file."""
     try:
         if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
             raise ValueError("it is not a .npz file")

@@ -23,7 +23,7 @@ class Book(NamedTuple):
     name: str                   # as in the book's conv.py
     layers: object              # a function of loop, making the layers
     lmbda: float
-    samples: dict               # images timed per round, by path
+    samples: int                # images timed per round, the same on both paths
 
 
 def conv(filters, maps, size, activation_fn, loop):
@@ -35,16 +35,16 @@ RELU = network3.ReLU
 NETWORKS = [
     Book("basic_conv", lambda loop: [conv(20, 1, 28, network3.sigmoid, loop),
                                      FullyConnectedLayer(20 * 12 * 12, 100),
-                                     SoftmaxLayer(100, 10)], 0.0, {"loop": 200, "matrix": 500}),
+                                     SoftmaxLayer(100, 10)], 0.0, 300),
     Book("dbl_conv_relu", lambda loop: [conv(20, 1, 28, RELU, loop), conv(40, 20, 12, RELU, loop),
                                         FullyConnectedLayer(640, 100, RELU),
-                                        SoftmaxLayer(100, 10)], 0.1, {"loop": 200, "matrix": 500}),
+                                        SoftmaxLayer(100, 10)], 0.1, 300),
     Book("double_fc_dropout", lambda loop: [conv(20, 1, 28, RELU, loop),
                                             conv(40, 20, 12, RELU, loop),
                                             FullyConnectedLayer(640, 1000, RELU, p_dropout=0.5),
                                             FullyConnectedLayer(1000, 1000, RELU, p_dropout=0.5),
                                             SoftmaxLayer(1000, 10, p_dropout=0.5)],
-         0.0, {"loop": 200, "matrix": 500}),
+         0.0, 300),
 ]
 IDS = [book.name for book in NETWORKS]
 
@@ -80,7 +80,7 @@ def info(benchmark, kind, book, samples, net):
 @pytest.mark.parametrize("method", ["loop", "matrix"])
 def bench_conv_epoch(benchmark, book, method):
     net = Network(book.layers(method == "loop"), MINI_BATCH, seed=0)
-    n = book.samples[method]
+    n = book.samples
     x, y = images(n)
     info(benchmark, method, book, n, net)
 
@@ -111,7 +111,7 @@ def bench_conv_products(benchmark, book):
             a, delta = layer.input, np.ones((MINI_BATCH, layer.n_out), np.float32)
             arrays.append((a, layer.w, a.T, delta, delta, layer.w.T) if i else
                           (a, layer.w, a.T, delta))
-    n = book.samples["matrix"]
+    n = book.samples
     info(benchmark, "products", book, n, net)
 
     def products():

@@ -22,6 +22,7 @@ import pytest
 import command_line
 import mnist_loader
 import network
+import network3
 from network import Network
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -43,14 +44,15 @@ def test_help_is_a_guide_to_every_option(run):
     status, out, _ = run("--help")
     assert status == 0
     for group in ("the network:", "the training:",
-                  "chapter 3's techniques, and some beyond the book:", "data and files:"):
+                  "chapter 3's techniques, and some beyond the book:",
+                  "chapter 6's convolutional networks:", "data and files:"):
         assert f"\n{group}\n" in out
     options = re.findall(r"^  (--[a-z-]+)", out, re.MULTILINE)
     assert options == ["--sizes", "--activation", "--cost", "--init", "--dtype", "--seed",
                        "--dead", "--speeds", "--monitor-training", "--epochs", "--mini-batch-size",
                        "--eta", "--method", "--lmbda", "--penalty", "--mu", "--stop-after",
                        "--halve-eta-after", "--anneal", "--expand", "--shift", "--elastic",
-                       "--affine", "--data", "--save", "--plot", "--load", "--classify"]
+                       "--affine", "--conv", "--data", "--save", "--plot", "--load", "--classify"]
     # Each option has a line of help, and no noise.
     assert not re.search(r"^  --\S+( \S+)*$\n  --", out, re.MULTILINE)
     assert "None" not in out and out.count("(default:") == 13        # each stated once
@@ -96,6 +98,13 @@ def test_help_is_a_guide_to_every_option(run):
     (["--save", ""], "--save needs the name of a regular file, such as net.npz, not ''"),
     (["--save", "x" * 300 + ".npz"], "--save: cannot write x+.npz: File name too long"),
     (["--save", "/proc/net.npz"], "--save: cannot write /proc/net.npz"),
+    (["--conv", "dbl_conv", "--sizes", "784", "10", "--mu", "0.5"],
+     "--conv trains network3.py's network as the book does: --mu, --sizes do not apply"),
+    (["--conv", "basic_conv", "--mini-batch-size", "7"],
+     "--mini-batch-size 7 does not divide the 50,000 training images, as network3.py needs"),
+    (["--conv", "double_fc_dropout", "--mini-batch-size", "32"],
+     "--mini-batch-size 32 does not divide the 250,000 training images"),
+    (["--conv", "lenet"], "argument --conv: invalid choice: 'lenet'"),
 ])
 def test_bad_options_get_one_line_before_any_work(run, args, message):
     """Every option that can fail is refused at once, before the data is
@@ -288,6 +297,33 @@ def test_the_report_of_each_epoch(small_mnist, monkeypatch, capsys):
     assert lines[9:] == ["Stopped early: no better validation accuracy in 2 epochs",
                          "Best validation accuracy 30.00% in epoch 1, where the test accuracy "
                          "is 30.00%"]
+
+
+def test_conv_trains_the_books_network_saves_it_and_reads_a_digit_with_it(
+        small_mnist, capsys, tmp_path):
+    """--conv basic_conv with the book's settings (eta 0.1, float32), on the
+    small data; the saved network3 network then classifies an image."""
+    path = tmp_path / "conv.npz"
+    status = command_line.main(["--conv", "basic_conv", "--epochs", "2", "--save", str(path)])
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 0
+    assert [line.split(":")[0] for line in lines[1:3]] == ["Epoch 0", "Epoch 1"]
+    assert re.fullmatch(r"Epoch 1: \d+ / 20, validation \d+ / 20, [\d.]+ s", lines[2])
+    assert lines[-1].startswith("Saved the network of epoch ")
+    net = network3.Network.load(path)
+    assert [type(layer).__name__ for layer in net.layers] == [
+        "ConvPoolLayer", "FullyConnectedLayer", "SoftmaxLayer"]
+    assert net.layers[0].w.dtype == np.float32
+    digit = np.zeros((28, 28))
+    digit[4:24, 12:16] = 255
+    np.save(tmp_path / "one.npy", digit)
+    assert command_line.main(["--load", str(path), "--classify", str(tmp_path / "one.npy")]) == 0
+    out = capsys.readouterr().out
+    x = mnist_loader.prepare_image(digit).astype(np.float32)
+    a = net.feedforward(x.T)[0]
+    assert out.startswith(f"{tmp_path / 'one.npy'}: the network reads {np.argmax(a)}; its "
+                          f"probabilities, and what it saw:\n  " + "  ".join(
+                              f"{d}: {v:.2f}" for d, v in enumerate(a)))
 
 
 def test_every_failure_to_keep_the_run_is_said(small_mnist, monkeypatch, capsys, tmp_path):
