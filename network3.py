@@ -16,26 +16,28 @@ weighted input z, goes down the network as in chapter 2.  What is new:
   Every position shares w and b, so BP3 and BP4 sum over the positions:
   dC/db = sum_{i, j} delta[i, j], dC/dw[l, m] = sum_{i, j} delta[i, j]
   a[i + l, j + m]; BP2's w^T delta gives each input a share from every
-  position that saw it: dC/da[p, q] = sum_{l, m} delta[p - l, q - m] w[l, m].
+  position that saw it: dC/da[p, q] = sum_{l, m} delta[p - l, q - m] w[l, m],
+  with delta 0 outside its map.  A convolutional layer is a fully
+  connected layer on the windows of its input, one weight matrix for all.
 * Max-pooling.  A maximum's derivative is 1 for the largest input and 0
-  for the others, which get no error (where several tie, the first gets it).
+  for the others, which get no error.
 * Dropout.  Training drops each input with probability p; a dropped input
   gets no error, and its weights no gradient.
 
-The convolution is written twice: by its definition, a loop over the
-filter's positions whose every step a reader can check by hand
-(``convolve_by_loop``), and as one matrix product of every window of the
-mini-batch, a row each, with the filters (``convolve``); the tests prove
-them equal.  Images are arrays (m, height, width, maps), the maps last,
-so that the product gives them in place; filters are the book's
-(maps out, maps in, height, width).  Where the port departs from the book:
-z is a cross-correlation, the book's formula, where Theano's ``conv2d``
-turns the filter first (either way it is learnt); SGD shuffles the
-training data every epoch; a pool must tile its feature map (the book's
-drops what is left over); a fully connected layer reads the maps in the
-order (height, width, map); networks are saved as numpy arrays, no pickle.
-``python network.py --conv NAME`` trains the book's networks by the names
-of its conv.py.
+The convolution is written twice, by its definition, a loop over the
+filter's positions that a reader can check by hand (``convolve_by_loop``),
+and as one matrix product of the windows, a row each, with the filters, a
+column each (``convolve``); the tests prove them equal.  Images are arrays
+(n, height, width, maps), the maps last, so that the product's rows, a
+position each, are the output already; filters are the book's (maps out,
+maps in, height, width).  Where the port departs from the book: z is a
+cross-correlation, the book's formula (Theano's ``conv2d`` turns the
+filter; either way it is learnt); where inputs of a pool tie, as over a
+blank background, the first gets the error (Theano gives it to each); SGD
+shuffles every epoch; a pool must tile its feature map; a fully connected
+layer reads the maps in the order (height, width, map); networks are saved
+as numpy arrays.  ``python network.py --conv NAME`` trains the book's
+networks by the names of its conv.py.
 """
 
 import functools
@@ -73,6 +75,8 @@ class Network:
 
     def __init__(self, layers, mini_batch_size, seed=None, dtype=np.float32):
         """``layers`` lists the layers from the input up to the softmax layer;
+        ``mini_batch_size`` is the book's, for which it builds Theano's graph
+        (here any number of images goes through, and SGD takes its own);
         ``seed`` seeds the generator of the starting weights, the shuffles and
         the dropout masks; float32 is the book's (Theano's on a GPU)."""
         check_layers(layers, mini_batch_size)
@@ -86,21 +90,23 @@ class Network:
         """Return the outputs for the images x, (m, 784): (m, 10).  In
         training, dropout drops inputs; otherwise weights count 1 - p."""
         for layer in self.layers:
-            x = layer.feedforward(x, training and self.rng)
+            x = layer.feedforward(x, self.rng if training else None)
         return x
 
     def backprop(self, x, y):
         """Return the gradient of the cost of the mini-batch x, labels y (the
-        log-likelihood averaged over its images): (nabla_w, nabla_b) per layer."""
+        log-likelihood averaged over its images, as the book's; the L2 term
+        is update_mini_batch's): (nabla_w, nabla_b) per layer."""
         a = self.feedforward(x, training=True)
         Y = np.zeros_like(a)
         Y[np.arange(len(y)), y] = 1
-        delta = (a - Y) / len(y)            # BP1: softmax with the log-likelihood
+        delta = (a - Y) / len(y)            # BP1, softmax with the log-likelihood; / m: the mean
         gradients = []
-        for layer, below in zip(reversed(self.layers), reversed([None] + self.layers[:-1])):
-            nabla_w, nabla_b, error = layer.backprop(delta, below is not None)
+        for i in reversed(range(len(self.layers))):
+            nabla_w, nabla_b, error = self.layers[i].backprop(delta, input_error=i > 0)
             gradients.append((nabla_w, nabla_b))
-            if below is not None:           # BP2's second half: through the layer below's sigma
+            if i > 0:                       # BP2's second half: through the layer below's sigma,
+                below = self.layers[i - 1]  # the error shaped as its output, (m, n) or maps
                 delta = error.reshape(below.output.shape) * DERIVATIVES[below.activation_fn](
                     below.output)
         return gradients[::-1]
@@ -108,15 +114,15 @@ class Network:
     def SGD(self, training_data, epochs, mini_batch_size, eta, validation_data, test_data,
             lmbda=0.0, *, on_epoch=None):
         """Train the network by mini-batch stochastic gradient descent on
-        pairs (images, labels), images (n, 784) and labels (n,), as
-        mnist_loader.load_data gives them; ``lmbda`` is the L2 term's.
-        After each epoch ``on_epoch(record)`` is called, or the book's
-        lines printed.  Returns a record per epoch: its "epoch", "seconds"
-        of training, and the images right, "validation_accuracy" and
-        "accuracy" (of the test data)."""
-        X, y = check_data(training_data, self, mini_batch_size, "training_data")
-        validation_data = check_data(validation_data, self, 1, "validation_data")
-        test_data = check_data(test_data, self, 1, "test_data")
+        pairs (images (n, 784), labels (n,)), as mnist_loader.load_data gives
+        them; ``lmbda`` is the L2 term's.  As the book's, an epoch trains on
+        the full mini-batches of the shuffled data.  After each epoch
+        ``on_epoch(record)`` is called, or the book's lines printed.  Returns
+        a record per epoch: its "epoch", "seconds" of training, and the images
+        right, "validation_accuracy" and "accuracy" (of the test data)."""
+        X, y = check_data(training_data, self, "training_data", mini_batch_size)
+        validation_data = check_data(validation_data, self, "validation_data")
+        test_data = check_data(test_data, self, "test_data")
         batches = len(y) // mini_batch_size
         history = []
         for j in range(epochs):
@@ -136,7 +142,9 @@ class Network:
 
     def update_mini_batch(self, x, y, eta, lmbda=0.0, batches=1):
         """One step of gradient descent on the mini-batch x, labels y, on
-        the cost C + (lmbda / 2 batches) sum w^2, the book's L2 term:
+        the cost C + lmbda / (2 batches) sum w^2, the book's L2 term, with
+        ``batches`` the mini-batches of an epoch: m times as strong as
+        chapter 3's lmbda / 2n for the same lmbda.
             w -> (1 - eta lmbda / batches) w - eta nabla_w C,   b -> b - eta nabla_b C."""
         for layer, (nabla_w, nabla_b) in zip(self.layers, self.backprop(x, y)):
             if lmbda:
@@ -152,10 +160,11 @@ class Network:
         return int(sum(np.sum(np.argmax(self.feedforward(x[k:k + chunk]), axis=1)
                               == y[k:k + chunk]) for k in range(0, len(y), chunk)))
 
-    def save(self, path):
-        """Save to ``path`` a .npz file: each layer's description, w and b."""
+    def save(self, path, **extra):
+        """Save to ``path`` a .npz file: each layer's description, w and b,
+        and any ``extra`` arrays (``load`` reads none of them)."""
         arrays = {"layers": json.dumps([describe(layer) for layer in self.layers]),
-                  "mini_batch_size": self.mini_batch_size}
+                  "mini_batch_size": self.mini_batch_size, **extra}
         for i, layer in enumerate(self.layers):
             arrays.update({f"w{i}": layer.w, f"b{i}": layer.b})
         write_atomically(path, lambda f: np.savez(f, **arrays))
@@ -172,55 +181,6 @@ class Network:
 
 
 #### The layers: each one's feedforward beside its backprop
-class ConvPoolLayer:
-    """A convolutional layer with a max-pooling layer on top: as in the
-    book, z is pooled, then b added and sigma applied (the same as pooling
-    the activations, since every sigma here is increasing)."""
-
-    def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid, *,
-                 loop=False):
-        """The book's ``filter_shape`` (filters, input maps, height, width),
-        ``image_shape`` (mini-batch size, input maps, height, width) and
-        ``poolsize`` (height, width); ``loop`` convolves by the definition."""
-        check_conv(filter_shape, image_shape, poolsize, activation_fn)
-        self.filter_shape, self.image_shape = tuple(filter_shape), tuple(image_shape)
-        self.poolsize, self.activation_fn, self.loop = tuple(poolsize), activation_fn, loop
-        _, maps, height, width = image_shape
-        self.input_shape, self.n_in = (height, width, maps), height * width * maps
-        filters, _, fh, fw = filter_shape
-        self.n_out = filters * (height - fh + 1) * (width - fw + 1) // int(np.prod(poolsize))
-        self.w_shape, self.b_shape = self.filter_shape, (filters,)
-
-    def initialise(self, rng, dtype):
-        """The book's: w from N(0, 1/n), n = filters fh fw / (ph pw); b from N(0, 1)."""
-        filters, _, fh, fw = self.filter_shape
-        n = filters * fh * fw / np.prod(self.poolsize)
-        self.w = (rng.standard_normal(self.w_shape) / np.sqrt(n)).astype(dtype)
-        self.b = rng.standard_normal(self.b_shape).astype(dtype)
-
-    def feedforward(self, a, rng=None):
-        self.input = a.reshape(-1, *self.input_shape)                 # (m, h, w, maps in)
-        if self.loop:
-            self.z_conv = convolve_by_loop(self.input, self.w)        # (m, h', w', filters)
-        else:
-            self.z_conv, self.rows = convolve(self.input, self.w)
-        self.pooled = max_pool(self.z_conv, self.poolsize)            # (m, h'/ph, w'/pw, filters)
-        self.output = self.activation_fn(self.pooled + self.b)
-        return self.output
-
-    def backprop(self, delta, input_error=True):
-        """Given delta = dC/dz of the pooled maps, (m, h'/ph, w'/pw, filters),
-        return nabla_w, nabla_b and, if ``input_error``, the input's dC/da."""
-        nabla_b = delta.sum(axis=(0, 1, 2))                           # BP3, summed over positions
-        delta_conv = unpool(delta, self.z_conv, self.pooled, self.poolsize)
-        if self.loop:                                                 # BP4, and BP2's w^T delta
-            nabla_w, error = convolve_backward_by_loop(delta_conv, self.input, self.w, input_error)
-        else:
-            nabla_w, error = convolve_backward(delta_conv, self.rows, self.w, self.input.shape,
-                                               input_error)
-        return nabla_w, nabla_b, error
-
-
 class FullyConnectedLayer:
 
     def __init__(self, n_in, n_out, activation_fn=sigmoid, p_dropout=0.0):
@@ -230,15 +190,16 @@ class FullyConnectedLayer:
         self.w_shape, self.b_shape = (n_in, n_out), (n_out,)
 
     def initialise(self, rng, dtype):
-        """The book's: w from N(0, 1/n_out), b from N(0, 1)."""
+        """The book's: w of standard deviation 1/sqrt(n_out) (chapter 3's: n_in), b N(0, 1)."""
         self.w = (rng.standard_normal(self.w_shape) / np.sqrt(self.n_out)).astype(dtype)
         self.b = rng.standard_normal(self.b_shape).astype(dtype)
 
     def feedforward(self, a, rng=None):
         """With ``rng``, in training, each input is dropped with probability
-        p; without, every weight counts 1 - p, as the surviving inputs did."""
+        p; without, every weight counts 1 - p, the share training kept (the
+        book's; "inverted" dropout scales by 1 / (1 - p) in training instead)."""
         self.input = a.reshape(len(a), self.n_in)                     # (m, n_in)
-        if rng and self.p_dropout:
+        if rng is not None and self.p_dropout:
             self.mask = rng.random(self.input.shape) >= self.p_dropout
             self.input = self.input * self.mask
             z = np.dot(self.input, self.w) + self.b                   # (m, n_out)
@@ -251,7 +212,7 @@ class FullyConnectedLayer:
         """Given delta = dC/dz, (m, n_out), return nabla_w, nabla_b and, if
         ``input_error``, the input's dC/da, (m, n_in)."""
         nabla_b = delta.sum(axis=0)                                   # BP3
-        nabla_w = np.dot(self.input.T, delta)                         # BP4, (n_in, n_out)
+        nabla_w = np.dot(self.input.T, delta)                         # BP4; a dropped input's is 0
         error = None
         if input_error:
             error = np.dot(delta, self.w.T)                           # BP2's w^T delta
@@ -270,6 +231,60 @@ class SoftmaxLayer(FullyConnectedLayer):
         self.w, self.b = np.zeros(self.w_shape, dtype), np.zeros(self.b_shape, dtype)
 
 
+class ConvPoolLayer:
+    """A convolutional layer with a max-pooling layer on top: as in the
+    book, z is pooled, then b added and sigma applied.  This is pooling
+    the activations, since b is the same over a window and every sigma
+    here is non-decreasing; and as the pool only moves each error, nabla_b
+    sums the pooled delta, as BP3 sums the convolution's."""
+
+    def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid, *,
+                 loop=False):
+        """The book's ``filter_shape`` (filters, input maps, height, width),
+        ``image_shape`` (mini-batch size, input maps, height, width) and
+        ``poolsize`` (height, width); ``loop`` convolves by the definition."""
+        check_conv(filter_shape, image_shape, poolsize, activation_fn)
+        self.filter_shape, self.image_shape = tuple(filter_shape), tuple(image_shape)
+        self.poolsize, self.activation_fn, self.loop = tuple(poolsize), activation_fn, loop
+        _, maps, height, width = image_shape
+        self.input_shape, self.n_in = (height, width, maps), height * width * maps
+        filters, _, fh, fw = filter_shape
+        self.n_out = filters * (height - fh + 1) * (width - fw + 1) // int(np.prod(poolsize))
+        self.w_shape, self.b_shape = self.filter_shape, (filters,)
+
+    def initialise(self, rng, dtype):
+        """The book's: w of standard deviation 1/sqrt(n), n = filters fh fw
+        / (ph pw), the outputs a pixel reaches; b from N(0, 1)."""
+        filters, _, fh, fw = self.filter_shape
+        n = filters * fh * fw / np.prod(self.poolsize)
+        self.w = (rng.standard_normal(self.w_shape) / np.sqrt(n)).astype(dtype)
+        self.b = rng.standard_normal(self.b_shape).astype(dtype)
+
+    def feedforward(self, a, rng=None):
+        """Keep what backprop needs: the input, its windows, z before and
+        after the pool.  (No dropout: the book's ConvPoolLayer has none.)"""
+        self.input = a.reshape(-1, *self.input_shape)                 # (n, h, w, maps in)
+        if self.loop:
+            self.z_conv = convolve_by_loop(self.input, self.w)        # (n, h', w', filters)
+        else:
+            self.z_conv, self.rows = convolve(self.input, self.w)
+        self.pooled = max_pool(self.z_conv, self.poolsize)            # (n, h'/ph, w'/pw, filters)
+        self.output = self.activation_fn(self.pooled + self.b)
+        return self.output
+
+    def backprop(self, delta, input_error=True):
+        """Given delta = dC/dz of the pooled maps, (n, h'/ph, w'/pw, filters),
+        return nabla_w, nabla_b and, if ``input_error``, the input's dC/da."""
+        nabla_b = delta.sum(axis=(0, 1, 2))                           # BP3, summed over positions
+        delta_conv = unpool(delta, self.z_conv, self.pooled, self.poolsize)
+        if self.loop:                                                 # BP4, and BP2's w^T delta
+            nabla_w, error = convolve_backward_by_loop(delta_conv, self.input, self.w, input_error)
+        else:
+            nabla_w, error = convolve_backward(delta_conv, self.rows, self.w, self.input.shape,
+                                               input_error)
+        return nabla_w, nabla_b, error
+
+
 #### Convolution and pooling, with their gradients
 def convolve_by_loop(a, w):
     """The convolution by its definition, z[n, i, j, f] = sum_{l, m, c}
@@ -277,73 +292,81 @@ def convolve_by_loop(a, w):
     the pixels at (l, m) of every window times the filters' weights there."""
     _, height, width, _ = a.shape
     _, _, fh, fw = w.shape
-    h, v = height - fh + 1, width - fw + 1                            # the output's size
+    h_out, w_out = height - fh + 1, width - fw + 1
     z = 0
     for l in range(fh):
         for m in range(fw):
-            z = z + np.tensordot(a[:, l:l + h, m:m + v, :], w[:, :, l, m].T, axes=1)
+            z = z + np.tensordot(a[:, l:l + h_out, m:m + w_out, :], w[:, :, l, m].T, axes=1)
     return z
 
 
 def convolve_backward_by_loop(delta, a, w, input_error=True):
     """From delta = dC/dz, return dC/dw[f, c, l, m] = sum_{n, i, j} delta[n,
     i, j, f] a[n, i + l, j + m, c] and, if ``input_error``, dC/da[n, p, q, c]
-    = sum_{f, l, m} delta[n, p - l, q - m, f] w[f, c, l, m], position by position."""
-    _, h, v, _ = delta.shape
+    = sum_{f, l, m} delta[n, p - l, q - m, f] w[f, c, l, m], one filter
+    position (l, m) at a time: a[n, i + l, j + m] gets delta[n, i, j] w[:, :, l, m]."""
+    _, h_out, w_out, _ = delta.shape
     _, _, fh, fw = w.shape
     nabla_w = np.zeros_like(w)
     error = np.zeros_like(a) if input_error else None
     for l in range(fh):
         for m in range(fw):
-            nabla_w[:, :, l, m] = np.tensordot(delta, a[:, l:l + h, m:m + v, :],
+            nabla_w[:, :, l, m] = np.tensordot(delta, a[:, l:l + h_out, m:m + w_out, :],
                                                axes=([0, 1, 2], [0, 1, 2]))
             if input_error:
-                error[:, l:l + h, m:m + v, :] += np.tensordot(delta, w[:, :, l, m], axes=1)
+                error[:, l:l + h_out, m:m + w_out, :] += np.tensordot(delta, w[:, :, l, m], axes=1)
     return nabla_w, error
 
 
 def windows(a, fh, fw):
     """Every fh x fw window of the maps a, (n, height, width, maps), as a
-    row (l, m, map), the maps last as in a, so that the copy reads in order."""
-    n, height, width, maps = a.shape
+    row of one matrix ("im2col"): row (n, i, j), column (l fw + m) maps + c
+    holds a[n, i + l, j + m, c]."""
     view = np.lib.stride_tricks.sliding_window_view(a, (fh, fw), axis=(1, 2))
-    return view.transpose(0, 1, 2, 4, 5, 3).reshape(-1, fh * fw * maps)
+    # view: (n, h', w', maps, fh, fw), no copy; the reshape copies, the maps last.
+    return view.transpose(0, 1, 2, 4, 5, 3).reshape(-1, fh * fw * a.shape[3])
+
+
+def filter_matrix(w):
+    """The filters w, (filters, maps, fh, fw), as a matrix with a column
+    each, in the windows' order (l, m, map): (fh fw maps, filters)."""
+    return w.transpose(2, 3, 1, 0).reshape(-1, len(w))
 
 
 def convolve(a, w):
-    """The same convolution as one matrix product, the windows of a, a row
-    each, times the filters, a column each.  Returns z and the windows,
-    which the gradient needs again."""
+    """The same convolution as a fully connected layer on the windows: the
+    windows of a, a row each, times the filter matrix.  Returns z and the
+    windows, which the gradient needs again."""
     n, height, width, _ = a.shape
     filters, _, fh, fw = w.shape
     rows = windows(a, fh, fw)                                         # (n h' w', fh fw maps)
-    z = np.dot(rows, w.transpose(0, 2, 3, 1).reshape(filters, -1).T)  # (n h' w', filters)
+    z = np.dot(rows, filter_matrix(w))                                # (n h' w', filters)
     return z.reshape(n, height - fh + 1, width - fw + 1, filters), rows
 
 
 def convolve_backward(delta, rows, w, input_shape, input_error=True):
-    """The gradients of ``convolve_backward_by_loop`` by matrix products,
-    ``rows`` the windows that ``convolve`` made: BP4 is delta, a row per
-    position, times the windows; the input's error, delta times the
-    weights of every filter position (l, m) in one batched product, each
-    added where the windows of (l, m) lie."""
+    """The gradients of ``convolve_backward_by_loop`` as a fully connected
+    layer's, on the windows that ``convolve`` made (``rows``): BP4 is the
+    windows^T delta, and BP2's w^T delta the error of every window, each
+    added back where its window lies ("col2im")."""
     filters, maps, fh, fw = w.shape
-    n, h, v, _ = delta.shape
-    delta_rows = delta.reshape(-1, filters)                          # (n h' w', filters)
-    nabla_w = np.dot(delta_rows.T, rows).reshape(filters, fh, fw, maps).transpose(0, 3, 1, 2)
+    n, h_out, w_out, _ = delta.shape
+    delta_rows = delta.reshape(-1, filters)                           # (n h' w', filters)
+    nabla_w = np.dot(rows.T, delta_rows).reshape(fh, fw, maps, filters).transpose(3, 2, 0, 1)
     error = None
     if input_error:
-        shares = np.matmul(delta_rows, w.transpose(2, 3, 0, 1).reshape(fh * fw, filters, maps))
+        error_rows = np.dot(delta_rows, filter_matrix(w).T)           # (n h' w', fh fw maps)
+        error_rows = error_rows.reshape(n, h_out, w_out, fh, fw, maps)
         error = np.zeros(input_shape, delta.dtype)
         for l in range(fh):
             for m in range(fw):
-                error[:, l:l + h, m:m + v, :] += shares[l * fw + m].reshape(n, h, v, maps)
+                error[:, l:l + h_out, m:m + w_out, :] += error_rows[:, :, :, l, m]
     return nabla_w, error
 
 
 def max_pool(z, poolsize):
-    """The largest of each ph x pw window of the maps z: (n, h/ph, w/pw, maps),
-    the maximum of the maps' values at each place (u, v) of the windows."""
+    """The largest of each ph x pw window of the maps z: (n, h/ph, w/pw, maps).
+    z[:, u::ph, v::pw] is the value at place (u, v) of every window at once."""
     ph, pw = poolsize
     return functools.reduce(np.maximum, [z[:, u::ph, v::pw] for u in range(ph)
                                          for v in range(pw)])
@@ -351,9 +374,10 @@ def max_pool(z, poolsize):
 
 def unpool(delta, z, pooled, poolsize):
     """The error of the pooled maps sent back to the maps z: all of it to
-    the largest value of each window, the first where several tie."""
+    the largest value of each window; the first maximum takes it, leaving
+    0 in ``remaining`` for the others that tie."""
     ph, pw = poolsize
-    delta_z, remaining = np.empty_like(z), delta    # the error not yet given to a maximum
+    delta_z, remaining = np.empty_like(z), delta
     for u in range(ph):
         for v in range(pw):
             delta_z[:, u::ph, v::pw] = given = remaining * (z[:, u::ph, v::pw] == pooled)
@@ -363,12 +387,12 @@ def unpool(delta, z, pooled, poolsize):
 
 def print_epoch(history, validation_images, test_images):
     """The book's lines: the validation accuracy, the test accuracy at a best one."""
-    record = history[-1]
-    print(f"Epoch {record['epoch']}: validation accuracy "
-          f"{record['validation_accuracy'] / validation_images:.2%}")
-    if record["validation_accuracy"] >= max(r["validation_accuracy"] for r in history):
+    r = history[-1]
+    print(f"Epoch {r['epoch']}: validation accuracy "
+          f"{r['validation_accuracy'] / validation_images:.2%}")
+    if r["validation_accuracy"] >= max(record["validation_accuracy"] for record in history):
         print("This is the best validation accuracy to date.")
-        print(f"The corresponding test accuracy is {record['accuracy'] / test_images:.2%}")
+        print(f"The corresponding test accuracy is {r['accuracy'] / test_images:.2%}")
 
 
 ###########################################################################
@@ -397,12 +421,6 @@ def positive(numbers, length):
             and all(isinstance(k, (int, np.integer)) and k > 0 for k in numbers))
 
 
-def check_activation(activation_fn):
-    if activation_fn not in DERIVATIVES:
-        raise ValueError(f"activation_fn must be one of network3's functions, "
-                         f"{', '.join(ACTIVATIONS)}; got {activation_fn!r}")
-
-
 def check_conv(filter_shape, image_shape, poolsize, activation_fn):
     for name, shape, example in (("filter_shape", filter_shape, (20, 1, 5, 5)),
                                  ("image_shape", image_shape, (10, 1, 28, 28)),
@@ -421,7 +439,7 @@ def check_conv(filter_shape, image_shape, poolsize, activation_fn):
         raise ValueError(f"a {ph} x {pw} pool does not divide the {height - fh + 1} x "
                          f"{width - fw + 1} feature maps of a {fh} x {fw} filter on a "
                          f"{height} x {width} image")
-    check_activation(activation_fn)
+    check_fully_connected(1, 1, activation_fn, 0)
 
 
 def check_fully_connected(n_in, n_out, activation_fn, p_dropout):
@@ -429,8 +447,9 @@ def check_fully_connected(n_in, n_out, activation_fn, p_dropout):
         raise ValueError(f"n_in and n_out must be positive integers; got {n_in!r}, {n_out!r}")
     if not 0 <= p_dropout < 1:
         raise ValueError(f"p_dropout is a probability below 1, such as 0.5; got {p_dropout!r}")
-    if activation_fn is not softmax:
-        check_activation(activation_fn)
+    if activation_fn not in DERIVATIVES and activation_fn is not softmax:
+        raise ValueError(f"activation_fn must be one of network3's functions, "
+                         f"{', '.join(ACTIVATIONS)}; got {activation_fn!r}")
 
 
 def check_layers(layers, mini_batch_size):
@@ -443,13 +462,11 @@ def check_layers(layers, mini_batch_size):
         if i and layer.n_in != layers[i - 1].n_out:
             raise ValueError(f"layer {i} takes {layer.n_in} inputs, but layer {i - 1} gives "
                              f"{layers[i - 1].n_out}")
-        if isinstance(layer, ConvPoolLayer) and layer.image_shape[0] != mini_batch_size:
-            raise ValueError(f"layer {i}'s image_shape {layer.image_shape} is for mini-batches "
-                             f"of {layer.image_shape[0]}, not {mini_batch_size}")
 
 
-def check_data(data, net, mini_batch_size, name):
-    """Return ``data`` as arrays (images, labels), images in the net's dtype."""
+def check_data(data, net, name, mini_batch_size=None):
+    """Return ``data`` as arrays (images, labels), images in the net's dtype;
+    for the training data, at least one mini-batch of them."""
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
         raise ValueError(f"{name} must be a pair (images, labels), as mnist_loader.load_data "
                          f"gives them")
@@ -462,12 +479,10 @@ def check_data(data, net, mini_batch_size, name):
             and 0 <= y.min() <= y.max() < n_out):
         raise ValueError(f"{name}: expected {len(x)} integer labels from 0 to {n_out - 1}, "
                          f"got an array of shape {y.shape}, {y.dtype}")
-    if mini_batch_size != 1 and mini_batch_size != net.mini_batch_size:
-        raise ValueError(f"the network was built for mini-batches of {net.mini_batch_size}, "
-                         f"not {mini_batch_size}")
-    if len(y) % mini_batch_size:
-        raise ValueError(f"mini-batches of {mini_batch_size} do not divide the {len(y)} "
-                         f"training images; the book's network3 needs them to")
+    if mini_batch_size is not None and not (positive((mini_batch_size,), 1)
+                                            and mini_batch_size <= len(y)):
+        raise ValueError(f"mini_batch_size must be a positive integer, at most the {len(y)} "
+                         f"training images; got {mini_batch_size!r}")
     return x, y
 
 

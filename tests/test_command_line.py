@@ -100,10 +100,6 @@ def test_help_is_a_guide_to_every_option(run):
     (["--save", "/proc/net.npz"], "--save: cannot write /proc/net.npz"),
     (["--conv", "dbl_conv", "--sizes", "784", "10", "--mu", "0.5"],
      "--conv trains network3.py's network as the book does: --mu, --sizes do not apply"),
-    (["--conv", "basic_conv", "--mini-batch-size", "7"],
-     "--mini-batch-size 7 does not divide the 50,000 training images, as network3.py needs"),
-    (["--conv", "double_fc_dropout", "--mini-batch-size", "32"],
-     "--mini-batch-size 32 does not divide the 250,000 training images"),
     (["--conv", "lenet"], "argument --conv: invalid choice: 'lenet'"),
 ])
 def test_bad_options_get_one_line_before_any_work(run, args, message):

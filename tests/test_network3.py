@@ -185,8 +185,6 @@ def test_dropout_drops_inputs_in_training_and_scales_the_weights_after():
     (lambda: SoftmaxLayer(100, 10, p_dropout=1.0), "p_dropout is a probability below 1"),
     (lambda: Network([FullyConnectedLayer(784, 100), SoftmaxLayer(30, 10)], 10),
      "layer 1 takes 30 inputs, but layer 0 gives 100"),
-    (lambda: Network([ConvPoolLayer((20, 1, 5, 5), (10, 1, 28, 28)), SoftmaxLayer(2880, 10)],
-                     20), r"image_shape \(10, 1, 28, 28\) is for mini-batches of 10, not 20"),
     (lambda: Network([FullyConnectedLayer(784, 10)], 10), "the last must be a SoftmaxLayer"),
 ])
 def test_bad_layers_are_refused_with_what_is_wrong(make, message):
@@ -197,16 +195,26 @@ def test_bad_layers_are_refused_with_what_is_wrong(make, message):
 def test_bad_data_is_refused_with_what_is_wrong():
     net = Network([FullyConnectedLayer(784, 30), SoftmaxLayer(30, 10)], 10)
     x, y = np.zeros((100, 784)), np.zeros(100, int)
-    with pytest.raises(ValueError, match="mini-batches of 10 do not divide the 95 training "
-                                         "images; the book's network3 needs them to"):
-        net.SGD((x[:95], y[:95]), 1, 10, 0.1, (x, y), (x, y))
-    with pytest.raises(ValueError, match="the network was built for mini-batches of 10, not 20"):
-        net.SGD((x, y), 1, 20, 0.1, (x, y), (x, y))
     with pytest.raises(ValueError, match=r"validation_data: the images have shape \(100, 28, 28\)"
                                          r"; the first layer takes \(n, 784\), an image per row"):
         net.SGD((x, y), 1, 10, 0.1, (x.reshape(100, 28, 28), y), (x, y))
     with pytest.raises(ValueError, match="test_data: expected 100 integer labels from 0 to 9"):
         net.SGD((x, y), 1, 10, 0.1, (x, y), (x, np.eye(10)[y]))
+
+
+def test_sgd_trains_on_the_full_mini_batches_as_the_books(monkeypatch):
+    """95 images make 9 mini-batches of 10 an epoch: the 5 left over, as
+    the book's SGD leaves them, are chosen afresh by each shuffle."""
+    net = Network([FullyConnectedLayer(784, 30), SoftmaxLayer(30, 10)], 10, seed=0)
+    x, y = np.zeros((95, 784)), np.arange(95) % 10
+    x[:, 0] = np.arange(95)                 # each image tagged with its number
+    seen = []
+    monkeypatch.setattr(net, "update_mini_batch",
+                        lambda images, *rest: seen.append(images[:, 0].astype(int)))
+    net.SGD((x, y), 2, 10, 0.1, (x, y), (x, y), on_epoch=lambda record: None)
+    assert [len(batch) for batch in seen] == [10] * 18
+    first, second = set(np.concatenate(seen[:9])), set(np.concatenate(seen[9:]))
+    assert len(first) == len(second) == 90 and first != second
 
 
 def test_a_saved_network_loads_back_and_anything_else_is_refused(tmp_path):
