@@ -48,9 +48,11 @@ BOOK_CONV = {
 }
 
 
-def book_layers(name, m):
+def book_layers(name, m, n=100):
     """The layers of the network ``name`` of the book's conv.py, for
-    mini-batches of m images."""
+    mini-batches of m images, with n neurons in each fully connected layer
+    but the dropout network's (conv.py's ``expanded_data(n)`` tries 100, 300
+    and 1,000)."""
     s, r = network3.sigmoid, network3.ReLU
     fc, softmax = network3.FullyConnectedLayer, network3.SoftmaxLayer
 
@@ -60,14 +62,14 @@ def book_layers(name, m):
                 network3.ConvPoolLayer((20, 1, 5, 5), (m, 1, 28, 28), (2, 2), activation_fn))
     relu_convs = [conv(r), conv(r, True)]
     return {
-        "shallow": lambda: [fc(784, 100), softmax(100, 10)],
-        "basic_conv": lambda: [conv(s), fc(20 * 12 * 12, 100), softmax(100, 10)],
+        "shallow": lambda: [fc(784, n), softmax(n, 10)],
+        "basic_conv": lambda: [conv(s), fc(20 * 12 * 12, n), softmax(n, 10)],
         "omit_FC": lambda: [conv(s), softmax(20 * 12 * 12, 10)],
-        "dbl_conv": lambda: [conv(s), conv(s, True), fc(40 * 4 * 4, 100), softmax(100, 10)],
-        "dbl_conv_relu": lambda: relu_convs + [fc(640, 100, r), softmax(100, 10)],
-        "expanded_data": lambda: relu_convs + [fc(640, 100, r), softmax(100, 10)],
-        "expanded_data_double_fc": lambda: relu_convs + [fc(640, 100, r), fc(100, 100, r),
-                                                         softmax(100, 10)],
+        "dbl_conv": lambda: [conv(s), conv(s, True), fc(40 * 4 * 4, n), softmax(n, 10)],
+        "dbl_conv_relu": lambda: relu_convs + [fc(640, n, r), softmax(n, 10)],
+        "expanded_data": lambda: relu_convs + [fc(640, n, r), softmax(n, 10)],
+        "expanded_data_double_fc": lambda: relu_convs + [fc(640, n, r), fc(n, n, r),
+                                                         softmax(n, 10)],
         "double_fc_dropout": lambda: relu_convs + [fc(640, 1000, r, 0.5), fc(1000, 1000, r, 0.5),
                                                    softmax(1000, 10, 0.5)],
     }[name]()
@@ -275,10 +277,6 @@ def check_conv_options(args):
         if name not in args.given:
             setattr(args, name, value)
     args.expand = args.expand or expanded
-    images = mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1)
-    if images % args.mini_batch_size:
-        raise ValueError(f"--mini-batch-size {args.mini_batch_size} does not divide the "
-                         f"{images:,} training images, as network3.py needs")
 
 
 def new_network(args):

@@ -195,6 +195,10 @@ def test_bad_layers_are_refused_with_what_is_wrong(make, message):
 def test_bad_data_is_refused_with_what_is_wrong():
     net = Network([FullyConnectedLayer(784, 30), SoftmaxLayer(30, 10)], 10)
     x, y = np.zeros((100, 784)), np.zeros(100, int)
+    for size in (0, -10, 101):
+        with pytest.raises(ValueError, match="mini_batch_size must be a positive integer, at "
+                                             f"most the 100 training images; got {size}"):
+            net.SGD((x, y), 1, size, 0.1, (x, y), (x, y))
     with pytest.raises(ValueError, match=r"validation_data: the images have shape \(100, 28, 28\)"
                                          r"; the first layer takes \(n, 784\), an image per row"):
         net.SGD((x, y), 1, 10, 0.1, (x.reshape(100, 28, 28), y), (x, y))
