@@ -101,11 +101,14 @@ class Network:
         self.sigmas = [self.sigma] * (self.num_layers - 2) + [self.cost.output]
         self.rng = np.random.default_rng(seed)
         std = INITS[init]
+        # Room for the weights first, so that a network too large for memory fails at once.
+        self.weights = [np.empty((y, x), self.dtype)
+                        for x, y in zip(self.sizes[:-1], self.sizes[1:])]
         self.biases = [np.zeros((y, 1), self.dtype) if init == "he"
                        else self.rng.standard_normal((y, 1)).astype(self.dtype)
                        for y in self.sizes[1:]]
-        self.weights = [(std(x) * self.rng.standard_normal((y, x))).astype(self.dtype)
-                        for x, y in zip(self.sizes[:-1], self.sizes[1:])]
+        for x, w in zip(self.sizes[:-1], self.weights):         # drawn after the biases, as ever
+            np.multiply(std(x), self.rng.standard_normal(w.shape), out=w)
         # Momentum's velocities, one per weight and bias (chapter 3).
         self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]
 
