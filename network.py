@@ -355,6 +355,8 @@ class Network:
             raise ValueError(f"dead units are a ReLU notion; this network's "
                              f"hidden layers are {self.activation}")
         check_shape(X, (self.sizes[0], None), "X")
+        if not np.shape(X)[1]:
+            raise ValueError("dead_fraction needs at least one image: X has no columns")
         fractions = []
         a = X
         for b, w in zip(self.biases[:-1], self.weights[:-1]):
@@ -372,6 +374,8 @@ class Network:
         smaller in the early layers than in the later ones the gradient
         vanishes; far larger, it explodes."""
         nabla_b, _ = self.backprop_batch(X, Y)
+        if not X.shape[1]:
+            raise ValueError("speed_of_learning needs at least one image: X has no columns")
         return [float(np.linalg.norm(nb)) / X.shape[1] for nb in nabla_b[:-1]]
 
     def save(self, path):

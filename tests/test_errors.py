@@ -156,6 +156,16 @@ def test_divergence_stops_with_advice(training_set, lmbda, advice):
         net.SGD(training_set(), 3, 10, 1e30, lmbda=lmbda, penalty="l1")
 
 
+def test_measures_of_no_images_are_refused():
+    net = Network([3, 4, 2], "relu", seed=0)
+    with pytest.raises(ValueError, match="dead_fraction needs at least one image: X has no "
+                                         "columns"):
+        net.dead_fraction(np.zeros((3, 0)))
+    with pytest.raises(ValueError, match="speed_of_learning needs at least one image: X has no "
+                                         "columns"):
+        net.speed_of_learning(np.zeros((3, 0)), np.zeros((2, 0)))
+
+
 #### Saving and loading
 def test_save_and_load_round_trip(tmp_path):
     net = Network([4, 5, 3], "leaky_relu", "log_likelihood", "he", seed=2, dtype=np.float32)
