@@ -223,15 +223,17 @@ def check_options(args):
                          "--shift: choose one way")
     if args.load and not os.path.isfile(args.load):
         raise ValueError(f"--load: {args.load} is not a file; give a network saved with --save")
-    if args.classify and not all(path.endswith(".npy") for path in args.classify):
+    if args.classify and not all(path.lower().endswith(".npy") for path in args.classify):
         try:
             import PIL.Image                    # noqa: F401
         except ImportError:
             raise ValueError("--classify reads images with Pillow, which the rest of the project "
                              "does not need: pip install Pillow (a .npy array needs numpy "
                              "alone)") from None
-    if args.classify:
-        return                              # no training: the network is --load's
+    if args.classify:                       # no training: the network is --load's
+        refuse_all_but(args, {"load", "classify"}, "--classify reads images with the --load "
+                                                   "network")
+        return
     if args.data == "":
         raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
                          "cache")
@@ -262,15 +264,20 @@ def check_options(args):
             raise ValueError(f"{option}: cannot write {path}: {e.strerror}") from None
 
 
+def refuse_all_but(args, options, why):
+    """Refuse every option given that is not among ``options``, saying ``why``."""
+    apart = sorted(args.given - options - {"command"})
+    if apart:
+        raise ValueError(f"{why}: {', '.join('--' + name.replace('_', '-') for name in apart)} "
+                         f"{'does' if len(apart) == 1 else 'do'} not apply")
+
+
 def check_conv_options(args):
     """Refuse what --conv cannot take, and fill in the book's settings
     for what was not given."""
-    apart = sorted(args.given - {"conv", "epochs", "eta", "lmbda", "mini_batch_size", "dtype",
-                                 "seed", "expand", "data", "save", "plot", "command"})
-    if apart:
-        raise ValueError(f"--conv trains network3.py's network as the book does: "
-                         f"{', '.join('--' + name.replace('_', '-') for name in apart)} "
-                         f"{'does' if len(apart) == 1 else 'do'} not apply")
+    refuse_all_but(args, {"conv", "epochs", "eta", "lmbda", "mini_batch_size", "dtype", "seed",
+                          "expand", "data", "save", "plot"},
+                   "--conv trains network3.py's network as the book does")
     eta, lmbda, epochs, expanded = BOOK_CONV[args.conv]
     for name, value in (("eta", eta), ("lmbda", lmbda), ("epochs", epochs),
                         ("dtype", "float32")):
@@ -485,7 +492,7 @@ def classify(args):
     for path in args.classify:
         try:
             x = mnist_loader.prepare_image(mnist_loader.load_image(path))
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, MemoryError) as e:
             print(f"network.py: {path}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
             status = 1
             continue

@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import warnings
 
 import numpy as np
 
@@ -269,12 +270,21 @@ def prepare_image(image):
                          + ("; for colours, take their mean first" if a.ndim == 3 else ""))
     if not np.isfinite(a).all():
         raise ValueError("its grey levels include NaN or infinite values")
-    # The border is paper: if it is the lighter side, the ink is dark.
+    # The border is paper, perhaps lit from one side: its level is taken as
+    # the plane through the medians of its four sides.  The light falls on
+    # the ink too, so dark ink is measured as the share of the paper's
+    # light that it takes away.
+    sides = [a[0], a[-1], a[:, 0], a[:, -1]]
+    top, bottom, left, right = (np.median(side) for side in sides)
+    paper = (np.median(np.concatenate(sides)) + (bottom - top) * np.linspace(-0.5, 0.5, len(a))
+             [:, None] + (right - left) * np.linspace(-0.5, 0.5, a.shape[1]))
+    if (a - paper).min() + (a - paper).max() >= 0:          # bright ink
+        a = a - paper
+    else:
+        a = 1 - a / paper if paper.min() > 0 else paper - a
     border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
-    if np.median(border) > (a.min() + a.max()) / 2:
-        a, border = -a, -border
-    # Remove the paper: its level, the border's median, and its noise, up
-    # to 4.5 median absolute deviations (3 standard deviations of a normal).
+    # Remove the paper's noise, up to 4.5 median absolute deviations (3
+    # standard deviations of a normal).
     paper = np.median(border)
     a = a - (paper + 4.5 * np.median(np.abs(border - paper)))
     if a.max() <= 0:
@@ -308,19 +318,34 @@ def area_weights(n, m):
     return covered / covered.sum(axis=1, keepdims=True)
 
 
-def load_image(path):
+def load_image(path, largest=40_000_000):
     """Return the image file at ``path`` as a 2-D array of grey levels:
     a .npy array with numpy, any other file (PNG, JPEG, ...) with Pillow,
     turned upright as its EXIF data says (photos from phones), and with
-    what is transparent made white."""
-    if path.endswith(".npy"):
+    what is transparent made white.  Only a regular file is read (a FIFO
+    would wait for ever), and the size is checked before the pixels are:
+    a JPEG is reduced as it is decoded, and a picture of more than
+    ``largest`` pixels is refused (the network sees 28 x 28)."""
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ValueError("it is not a regular file")
+    if path.lower().endswith(".npy"):
         try:
-            return np.load(path, allow_pickle=False)
-        except ValueError:
+            a = np.load(path, mmap_mode="r", allow_pickle=False)  # the header: no pixel yet
+        except (ValueError, EOFError):
             raise ValueError("it is not an array of numbers saved by np.save") from None
+        if a.dtype.kind not in "buif" or not 0 < a.size <= largest:
+            raise ValueError(f"it holds an array of shape {a.shape} and dtype {a.dtype}, not "
+                             f"grey levels: real numbers, at most {largest:,} of them")
+        return np.array(a)
     from PIL import Image, ImageOps
     try:
-        with Image.open(path) as image:
+        with (warnings.catch_warnings(action="ignore", category=Image.DecompressionBombWarning),
+              Image.open(path) as image):       # Pillow's warning of a large image: see below
+            image.draft("L", (2000, 2000))         # a JPEG decodes at 1/2, 1/4 or 1/8 the size
+            if image.width * image.height > largest:
+                raise ValueError(f"it has {image.width:,} x {image.height:,} pixels, more than "
+                                 f"{largest:,}: reduce it first")
             image = ImageOps.exif_transpose(image)
             if image.mode.startswith("I"):          # 16 or 32 bits of grey: every level kept
                 return np.asarray(image)

@@ -77,6 +77,9 @@ def test_help_is_a_guide_to_every_option(run):
     (["--load", "net.npz"], "--load and --classify go together"),
     (["--load", "/nonexistent.npz", "--classify", "a.npy"],
      "--load: /nonexistent.npz is not a file; give a network saved with --save"),
+    (["--load", str(ROOT / "README.md"), "--classify", "a.npy", "--epochs", "3", "--save",
+      "x.npz"], "--classify reads images with the --load network: --data, --epochs, --save do "
+     "not apply"),
     (["--data", ""], "--data needs a directory"),
     (["--anneal", "--halve-eta-after", "5"],
      "argument --halve-eta-after: not allowed with argument --anneal"),
@@ -602,18 +605,46 @@ def test_each_image_that_cannot_be_read_is_one_line_and_the_others_are_classifie
     np.save(tmp_path / "blank.npy", np.zeros((20, 20)))
     np.save(tmp_path / "colour.npy", np.zeros((20, 20, 3)))
     (tmp_path / "text.npy").write_text("not an array")
-    np.save(tmp_path / "two.npy", photo(X[:, 1].reshape(28, 28)))
-    names = ["missing.npy", "blank.npy", "colour.npy", "text.npy", "two.npy"]
-    status, out, err = run("--load", path, "--classify", *[str(tmp_path / n) for n in names])
+    (tmp_path / "empty.npy").write_bytes(b"")
+    np.save(tmp_path / "none.npy", np.zeros((0, 28)))
+    np.save(tmp_path / "records.npy", np.zeros((28, 28), dtype=[("x", "f4"), ("y", "i4")]))
+    np.save(tmp_path / "complex.npy", np.zeros((28, 28), complex))
+    header = np.lib.format.header_data_from_array_1_0(np.zeros((2, 2)))
+    with open(tmp_path / "claims.npy", "wb") as f:     # a header claiming 80 GB, then nothing
+        np.lib.format.write_array_header_1_0(f, {**header, "shape": (100000, 100000)})
+    os.mkfifo(tmp_path / "fifo.npy")                    # reading it would wait for ever
+    with open(tmp_path / "TWO.NPY", "wb") as f:          # np.save would add ".npy"
+        np.save(f, photo(X[:, 1].reshape(28, 28)))
+    names = ["missing.npy", "blank.npy", "colour.npy", "text.npy", "empty.npy", "none.npy",
+             "records.npy", "complex.npy", "claims.npy", "fifo.npy", "TWO.NPY"]
+    status, out, err = run("--load", path, "--classify", *[str(tmp_path / n) for n in names],
+                           env=without(tmp_path, "PIL"))
     assert status == 1
     x = mnist_loader.prepare_image(photo(X[:, 1].reshape(28, 28)))
-    assert classified(out, net, x, str(tmp_path / "two.npy")) == []
+    assert classified(out, net, x, str(tmp_path / "TWO.NPY")) == []
+    not_grey = "not grey levels: real numbers, at most 40,000,000 of them"
     assert err.splitlines() == [f"network.py: {tmp_path / name}: {message}" for name, message in [
         ("missing.npy", "No such file or directory"),
         ("blank.npy", "it is blank: no ink stands out from the paper at its border"),
         ("colour.npy", "expected a 2-D array of grey levels, got shape (20, 20, 3); for "
                        "colours, take their mean first"),
-        ("text.npy", "it is not an array of numbers saved by np.save")]]
+        ("text.npy", "it is not an array of numbers saved by np.save"),
+        ("empty.npy", "it is not an array of numbers saved by np.save"),
+        ("none.npy", f"it holds an array of shape (0, 28) and dtype float64, {not_grey}"),
+        ("records.npy", "it holds an array of shape (28, 28) and dtype [('x', '<f4'), ('y', "
+                        f"'<i4')], {not_grey}"),
+        ("complex.npy", f"it holds an array of shape (28, 28) and dtype complex128, {not_grey}"),
+        ("claims.npy", "it is not an array of numbers saved by np.save"),
+        ("fifo.npy", "it is not a regular file")]]
+
+
+def test_a_picture_too_large_is_refused_before_its_pixels_are_read(run, trained, tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("1", (12000, 12000), 1).save(tmp_path / "huge.png")      # 144 megapixels, 0.2 MB
+    status, out, err = run("--load", trained[0], "--classify", str(tmp_path / "huge.png"))
+    assert (status, out) == (1, "")
+    assert err == (f"network.py: {tmp_path / 'huge.png'}: it has 12,000 x 12,000 pixels, more "
+                   f"than 40,000,000: reduce it first\n")
 
 
 def test_classify_needs_a_network_for_mnist(run, tmp_path):

@@ -314,6 +314,26 @@ def test_a_stroke_drawn_thin_is_prepared_as_white_as_a_thick_one():
     assert thin.sum() > 0.6 * thick.sum()
 
 
+def test_a_digit_lit_from_one_side_is_prepared_as_one_lit_evenly(mnist):
+    """Light falling from 1 to 0.25 across the page, and a little down it:
+    the paper at the right is darker than the ink at the left, and the
+    border's median alone would call the image blank.  (The centre of
+    mass may round to a neighbouring pixel.)"""
+    _, _, (X, _) = mnist
+    for digit in X[:, :20].T.reshape(-1, 28, 28).astype(np.float64):
+        page = 230 - 205 * np.pad(np.kron(digit, np.ones((4, 4))), ((30, 5), (8, 50)))
+        light = np.linspace(1, 0.8, page.shape[0])[:, None] * np.linspace(1, 0.25, page.shape[1])
+        even, uneven = (mnist_loader.prepare_image(p).reshape(28, 28) for p in (page, light * page))
+        assert max(np.corrcoef(even.ravel(), np.roll(uneven, (r, c), (0, 1)).ravel())[0, 1]
+                   for r in (-1, 0, 1) for c in (-1, 0, 1)) > 0.98
+
+
+def test_an_image_is_loaded_from_a_path_of_either_kind(tmp_path):
+    np.save(tmp_path / "digit.npy", np.eye(28))
+    for path in (tmp_path / "digit.npy", str(tmp_path / "digit.npy")):
+        np.testing.assert_array_equal(mnist_loader.load_image(path), np.eye(28))
+
+
 def test_area_weights_average_what_each_output_pixel_covers():
     np.testing.assert_allclose(mnist_loader.area_weights(3, 2),
                                [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]])
