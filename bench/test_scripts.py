@@ -174,7 +174,8 @@ def test_the_chapter6_script_runs_every_row_short_and_the_chapters_findings_hold
     assert accuracy("dbl_conv_relu") > accuracy("dbl_conv") + 5
     assert accuracy("expanded_data") > accuracy("dbl_conv_relu") + 5
     assert accuracy("an ensemble of the 3 above, by vote") >= accuracy("double_fc_dropout")
-    assert sorted(os.listdir(tmp_path))[:2] == ["basic_conv-seed0-best.npz", "basic_conv-seed0.npz"]
+    assert sorted(os.listdir(tmp_path))[:2] == ["basic_conv-seed0-best.npz",
+                                                "basic_conv-seed0.npz"]
 
 
 def test_a_chapter6_run_stopped_and_started_again_is_the_run_never_stopped(data_dir, tmp_path):

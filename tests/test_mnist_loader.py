@@ -323,7 +323,8 @@ def test_a_digit_lit_from_one_side_is_prepared_as_one_lit_evenly(mnist):
     for digit in X[:, :20].T.reshape(-1, 28, 28).astype(np.float64):
         page = 230 - 205 * np.pad(np.kron(digit, np.ones((4, 4))), ((30, 5), (8, 50)))
         light = np.linspace(1, 0.8, page.shape[0])[:, None] * np.linspace(1, 0.25, page.shape[1])
-        even, uneven = (mnist_loader.prepare_image(p).reshape(28, 28) for p in (page, light * page))
+        even, uneven = (mnist_loader.prepare_image(image).reshape(28, 28)
+                        for image in (page, light * page))
         assert max(np.corrcoef(even.ravel(), np.roll(uneven, (r, c), (0, 1)).ravel())[0, 1]
                    for r in (-1, 0, 1) for c in (-1, 0, 1)) > 0.98
 
