@@ -666,7 +666,8 @@ def check_choice(what, name, choices):
 
 def check_network(sizes, activation, cost, init, dtype):
     """Refuse what no Network can be made of."""
-    if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+    if not (np.iterable(sizes) and len(sizes) >= 2
+            and all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes)):
         raise ValueError(f"sizes must list at least two positive integers, such as "
                          f"[784, 30, 10]; got {sizes!r}")
     check_choice("activation", activation, ACTIVATIONS)
@@ -713,34 +714,78 @@ def check_finite(net, epoch, eta, lmbda):
                               + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
 
 
+# What reading a damaged or hostile file can raise, each turned into a ValueError
+# naming the file: RuntimeError for an encrypted member (or JSON nested too deep),
+# zlib's error for a corrupt deflated one.
+UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, EOFError, MemoryError,
+              RuntimeError, zipfile.BadZipFile, zipfile.zlib.error)
+
+# The bytes a member of a saved network may hold beyond its values: room for
+# its .npy header (numpy reads at most 10,000 bytes of it) and for the small
+# arrays, such as the sizes and the names.
+SMALL = 2 ** 16
+
+
+def read_members(saved, limits):
+    """Return the members of the .npz file ``saved``, as np.load opened it,
+    that ``limits`` names, each refused unread unless it is stored or
+    deflated, as np.savez writes them (zipfile does not bound what other
+    methods unpack to by the size announced), and announces at most
+    ``limits[name]`` bytes and SMALL."""
+    for info in saved.zip.infolist():
+        name = info.filename.removesuffix(".npy")
+        if name in limits and info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ValueError(f"{info.filename} is compressed by a method np.savez never uses")
+        if name in limits and info.file_size > limits[name] + SMALL:
+            raise ValueError(f"{info.filename} would unpack to {info.file_size:,} bytes, more "
+                             f"than the network it describes needs")
+    return [saved[name] for name in limits]
+
+
+def read_arrays(saved, shapes):
+    """Return the arrays of the .npz file ``saved`` that ``shapes`` names,
+    read by ``read_members`` with the bytes of float64 values of their
+    shapes, once they are known to have those shapes, one dtype, float32
+    or float64, and finite values."""
+    arrays = read_members(saved, {name: 8 * np.prod(shape, dtype=object)   # Python's ints
+                                  for name, shape in shapes.items()})
+    for a, (name, shape) in zip(arrays, shapes.items()):
+        if np.shape(a) != shape:                     # np.load gives a member not .npy as bytes
+            raise ValueError(f"its weights and biases do not have the shapes that its network "
+                             f"needs: {name} has shape {np.shape(a)}, not {shape}")
+    dtypes = sorted({str(a.dtype) for a in arrays})
+    if dtypes not in (["float32"], ["float64"]):
+        raise ValueError(f"its weights and biases are {' and '.join(dtypes)}, not all float32 "
+                         f"or all float64")
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise ValueError("it holds NaN or infinite weights")
+    return arrays
+
+
 def read_saved(path):
     """Return (sizes, names, weights, biases) of the network that
     Network.save wrote to ``path``, its names those of its activation,
     cost and initialisation, once they are known to make that network:
-    the shapes its sizes give, one float dtype, finite numbers, names that
-    Network knows.  Anything else raises ValueError, naming the file; a
+    sizes and names that Network takes, then weights and biases checked by
+    ``read_arrays``.  Anything else raises ValueError, naming the file; a
     file that does not exist, FileNotFoundError.  A pipe or a device, which
-    could block or never end, is refused unread."""
+    could block or never end, is refused unread, as is a member that would
+    unpack to more than the network needs (see ``read_members``)."""
     if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
         raise ValueError(f"{path} is not a network saved by Network.save: "
                          f"it is not a .npz file")
     try:
         with np.load(path, allow_pickle=False) as saved:
-            sizes = saved["sizes"].tolist()
-            names = [str(saved[key]) for key in ("activation", "cost", "init")]
-            weights = [saved[f"w{i}"] for i in range(len(sizes) - 1)]
-            biases = [saved[f"b{i}"] for i in range(len(sizes) - 1)]
-        shapes = [(y, x) for x, y in zip(sizes[:-1], sizes[1:])] + [(y, 1) for y in sizes[1:]]
-        if ([p.shape for p in weights + biases] != shapes
-                or len({p.dtype for p in weights + biases}) > 1):
-            raise ValueError("its weights and biases do not have the shapes its sizes give, "
-                             "or differ in dtype")
-        check_network(sizes, *names, weights[0].dtype if weights else None)
-        if not all(np.isfinite(p).all() for p in weights + biases):
-            raise ValueError("it holds NaN or infinite weights")
-    except (ValueError, TypeError, KeyError, EOFError, MemoryError, zipfile.BadZipFile) as e:
+            small = dict.fromkeys(("sizes", "activation", "cost", "init"), 0)   # SMALL holds each
+            sizes, *names = read_members(saved, small)
+            sizes, names = sizes.tolist(), [str(name) for name in names]
+            check_network(sizes, *names, np.float64)        # the dtype is read_arrays' to check
+            shapes = {f"w{i}": (y, x) for i, (x, y) in enumerate(zip(sizes[:-1], sizes[1:]))}
+            shapes.update({f"b{i}": (y, 1) for i, y in enumerate(sizes[1:])})
+            arrays = read_arrays(saved, shapes)
+    except UNREADABLE as e:
         raise ValueError(f"{path} is not a network saved by Network.save: {e}") from None
-    return sizes, names, weights, biases
+    return sizes, names, arrays[:len(sizes) - 1], arrays[len(sizes) - 1:]
 
 
 def write_atomically(path, write):

@@ -48,7 +48,7 @@ import zipfile
 
 import numpy as np
 
-from network import sigmoid, write_atomically
+from network import UNREADABLE, read_arrays, read_members, sigmoid, write_atomically
 
 
 #### Activation functions (sigmoid is network.py's), their derivatives as functions of a
@@ -493,23 +493,15 @@ def read_saved(path):
         if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
             raise ValueError("it is not a .npz file")
         with np.load(path, allow_pickle=False) as saved:
-            descriptions = json.loads(str(saved["layers"]))
-            mini_batch_size = int(saved["mini_batch_size"])
-            weights = [(saved[f"w{i}"], saved[f"b{i}"]) for i in range(len(descriptions))]
-        for d in descriptions:
-            if "activation_fn" in d:
-                d["activation_fn"] = ACTIVATIONS[d["activation_fn"]]
-        layers = [KINDS[d.pop("kind")](**d) for d in descriptions]
-        check_layers(layers, mini_batch_size)
-        if ([(w.shape, b.shape) for w, b in weights]
-                != [(layer.w_shape, layer.b_shape) for layer in layers]
-                or len({p.dtype for pair in weights for p in pair}) > 1
-                or weights[0][0].dtype not in (np.float32, np.float64)):
-            raise ValueError("its weights and biases do not have the shapes its layers give, "
-                             "or one float dtype")
-        if not all(np.isfinite(p).all() for pair in weights for p in pair):
-            raise ValueError("it holds NaN or infinite weights")
-    except (ValueError, TypeError, KeyError, AttributeError, EOFError, MemoryError,
-            zipfile.BadZipFile) as e:
+            text, size = read_members(saved, {"layers": 0, "mini_batch_size": 0})
+            descriptions, mini_batch_size = json.loads(str(text)), int(size)
+            for d in descriptions:
+                if "activation_fn" in d:
+                    d["activation_fn"] = ACTIVATIONS[d["activation_fn"]]
+            layers = [KINDS[d.pop("kind")](**d) for d in descriptions]
+            check_layers(layers, mini_batch_size)
+            arrays = read_arrays(saved, {f"{p}{i}": getattr(layer, p + "_shape")
+                                         for i, layer in enumerate(layers) for p in "wb"})
+    except UNREADABLE as e:
         raise ValueError(f"{path} is not a network saved by network3: {e}") from None
-    return layers, mini_batch_size, weights
+    return layers, mini_batch_size, list(zip(arrays[::2], arrays[1::2]))

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import network
+import network3
 from network import Network
 
 
@@ -217,24 +218,27 @@ def saved(tmp_path):
         return path, {k: f[k] for k in f.files}
 
 
-def refused(path, message):
+def refused(path, message, module=network):
     with pytest.raises(ValueError, match=message) as error:
-        Network.load(path)
-    assert str(error.value).startswith(f"{path} is not a network saved by Network.save: ")
+        module.Network.load(path)
+    saver = "Network.save" if module is network else "network3"
+    assert str(error.value).startswith(f"{path} is not a network saved by {saver}: ")
 
 
 @pytest.mark.parametrize("name,bad,message", [
     ("w0", np.full((3, 2), np.nan), "NaN or infinite"),
-    ("w1", np.zeros((3, 3)), "do not have the shapes its sizes give"),
+    ("w1", np.zeros((3, 3)), r"do not have the shapes that its network needs: w1 has shape "
+                             r"\(3, 3\), not \(2, 3\)"),
     ("b1", None, "b1 is not a file in the archive"),
-    ("sizes", np.array([2, 3.5, 2]), "do not have the shapes its sizes give"),
-    ("sizes", np.array([2, -3, 2]), "do not have the shapes its sizes give"),
+    ("sizes", np.array([2, 3.5, 2]), "sizes must list at least two positive integers"),
+    ("sizes", np.array([2, -3, 2]), "sizes must list at least two positive integers"),
     ("sizes", np.array([2, 10 ** 9, 10 ** 9, 2]), "w2 is not a file in the archive"),
-    ("sizes", np.ones(10 ** 6, int), "w2 is not a file in the archive"),
+    ("sizes", np.ones(10 ** 6, int), "sizes.npy would unpack to 8,000,128 bytes"),
+    ("sizes", np.array(5), "sizes must list at least two positive integers.*; got 5$"),
     ("activation", np.array("softsign"), "unknown activation 'softsign'"),
     ("cost", np.array(["quadratic", "quadratic"]), "unknown cost"),
-    ("w0", np.zeros((3, 2), np.int64), "or differ in dtype"),
-    ("b0", np.zeros((3, 1), np.float32), "or differ in dtype"),
+    ("w0", np.zeros((3, 2), np.int64), "are float64 and int64, not all float32 or all float64"),
+    ("b0", np.zeros((3, 1), np.float32), "are float32 and float64, not all float32 or all"),
     ("w0", np.full((3, 2), None, object), "Object arrays cannot be loaded"),
 ])
 def test_load_refuses_damaged_networks(tmp_path, saved, name, bad, message):
@@ -263,11 +267,73 @@ def test_load_refuses_a_header_that_announces_a_huge_array(tmp_path, saved):
     refused(huge, "array is too big")
 
 
+def rezipped(module, path, member, write=None, compression=zipfile.ZIP_STORED, **directory):
+    """A small network of ``module`` saved at ``path``, its ``member``
+    written by write(f) if given, compressed by ``compression``, and its
+    entry in the zip's directory then changed by ``directory``."""
+    if module is network:
+        Network([2, 3, 2], seed=0).save(path)
+    else:
+        network3.Network([network3.FullyConnectedLayer(2, 3), network3.SoftmaxLayer(3, 2)], 1,
+                         seed=0).save(path)
+    with zipfile.ZipFile(path) as source:
+        items = {item: source.read(item) for item in source.namelist()}
+    with zipfile.ZipFile(path, "w") as target:
+        for item, data in items.items():
+            info = zipfile.ZipInfo(item)
+            info.compress_type = compression if item == member + ".npy" else zipfile.ZIP_STORED
+            with target.open(info, "w") as f:
+                if write and item == member + ".npy":
+                    write(f)
+                else:
+                    f.write(data)
+        for name, value in directory.items():
+            setattr(target.getinfo(member + ".npy"), name, value)
+    return path
+
+
+@pytest.mark.parametrize("module", [network, network3])
+@pytest.mark.parametrize("change,message", [
+    ({"compression": zipfile.ZIP_BZIP2}, "w1.npy is compressed by a method np.savez never uses"),
+    ({"compression": zipfile.ZIP_LZMA}, "w1.npy is compressed by a method np.savez never uses"),
+    ({"flag_bits": 0x1}, "File 'w1.npy' is encrypted, password required for extraction"),
+    ({"write": lambda f: f.write(bytes(range(256))), "compress_type": zipfile.ZIP_DEFLATED},
+     "Error -3 while decompressing data"),
+    ({"write": lambda f: f.write(b"no array")}, r"w1 has shape \(\), not \(")])
+def test_load_refuses_members_that_np_savez_does_not_write(tmp_path, module, change, message):
+    """zipfile reads bzip2 and lzma without bounding what they unpack to by
+    the size announced, as it does deflate's: they are refused unread.  A
+    member that claims to be deflated but is not, or that holds no .npy
+    array, is refused too."""
+    refused(rezipped(module, tmp_path / "odd.npz", "w1", **change), message, module)
+
+
+@pytest.mark.parametrize("module,member", [(network, "sizes"), (network, "w1"),
+                                           (network3, "layers"), (network3, "w1")])
+def test_load_refuses_unread_a_member_larger_than_its_network_needs(tmp_path, module, member):
+    """50 MB of zeros deflate to 50 kB: the member announces what it would
+    unpack to, far more than the few weights of the network need."""
+    def zeros(f):
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (50 * 2 ** 17,)})
+        for _ in range(50):
+            f.write(bytes(2 ** 20))
+    path = rezipped(module, tmp_path / "bomb.npz", member, zeros, zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < 2 ** 20
+    refused(path, rf"{member}.npy would unpack to 52,428,\d{{3}} bytes, more than", module)
+
+
+def test_load_refuses_layers_nested_too_deep(tmp_path):
+    path = rezipped(network3, tmp_path / "deep.npz", "layers",
+                    lambda f: np.lib.format.write_array(f, np.array("[" * 10 ** 4)))
+    refused(path, "maximum recursion depth exceeded while decoding a JSON array", network3)
+
+
 def test_load_refuses_a_network_of_another_dtype(tmp_path, saved):
     _, arrays = saved
     np.savez(tmp_path / "half.npz", **{k: a.astype(np.float16) if k[0] in "wb" else a
                                        for k, a in arrays.items()})
-    refused(tmp_path / "half.npz", "dtype must be np.float32 or np.float64, not float16")
+    refused(tmp_path / "half.npz", "are float16, not all float32 or all float64")
 
 
 def test_load_refuses_files_of_other_kinds(tmp_path, saved):
