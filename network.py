@@ -714,39 +714,31 @@ def check_finite(net, epoch, eta, lmbda):
                               + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
 
 
-# What reading a damaged or hostile file can raise, each turned into a ValueError
-# naming the file: RuntimeError for an encrypted member (or JSON nested too deep),
-# zlib's error for a corrupt deflated one.
+# What reading a damaged or hostile file can raise (RuntimeError: an encrypted
+# member), each turned into a ValueError that names the file.
 UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, EOFError, MemoryError,
               RuntimeError, zipfile.BadZipFile, zipfile.zlib.error)
 
-# The bytes a member of a saved network may hold beyond its values: room for
-# its .npy header (numpy reads at most 10,000 bytes of it) and for the small
-# arrays, such as the sizes and the names.
-SMALL = 2 ** 16
-
 
 def read_members(saved, limits):
-    """Return the members of the .npz file ``saved``, as np.load opened it,
-    that ``limits`` names, each refused unread unless it is stored or
-    deflated, as np.savez writes them (zipfile does not bound what other
-    methods unpack to by the size announced), and announces at most
-    ``limits[name]`` bytes and SMALL."""
+    """The members of the .npz file ``saved`` (as np.load opened it) that
+    ``limits`` names, each read only if compressed as np.savez does
+    (zipfile bounds no other method's unpacking) and announcing at most
+    limits[name] bytes and 64 KiB more, room for the .npy header."""
     for info in saved.zip.infolist():
-        name = info.filename.removesuffix(".npy")
-        if name in limits and info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ValueError(f"{info.filename} is compressed by a method np.savez never uses")
-        if name in limits and info.file_size > limits[name] + SMALL:
-            raise ValueError(f"{info.filename} would unpack to {info.file_size:,} bytes, more "
-                             f"than the network it describes needs")
+        limit = limits.get(info.filename.removesuffix(".npy"))
+        if limit is not None and (info.file_size > limit + 2 ** 16 or info.compress_type
+                                  not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
+            raise ValueError(f"{info.filename} would unpack to {info.file_size:,} bytes by "
+                             f"zip method {info.compress_type}: more than np.savez writes for "
+                             f"the network it describes")
     return [saved[name] for name in limits]
 
 
 def read_arrays(saved, shapes):
-    """Return the arrays of the .npz file ``saved`` that ``shapes`` names,
-    read by ``read_members`` with the bytes of float64 values of their
-    shapes, once they are known to have those shapes, one dtype, float32
-    or float64, and finite values."""
+    """The arrays of ``saved`` that ``shapes`` names, read by read_members
+    within the bytes of their shapes in float64, and checked: those shapes,
+    one float dtype, finite values."""
     arrays = read_members(saved, {name: 8 * np.prod(shape, dtype=object)   # Python's ints
                                   for name, shape in shapes.items()})
     for a, (name, shape) in zip(arrays, shapes.items()):
@@ -765,19 +757,16 @@ def read_arrays(saved, shapes):
 def read_saved(path):
     """Return (sizes, names, weights, biases) of the network that
     Network.save wrote to ``path``, its names those of its activation,
-    cost and initialisation, once they are known to make that network:
-    sizes and names that Network takes, then weights and biases checked by
-    ``read_arrays``.  Anything else raises ValueError, naming the file; a
-    file that does not exist, FileNotFoundError.  A pipe or a device, which
-    could block or never end, is refused unread, as is a member that would
-    unpack to more than the network needs (see ``read_members``)."""
+    cost and initialisation, once they are known to make a Network.  Any
+    other file raises ValueError, naming it (a pipe or a device unread); a
+    file that does not exist, FileNotFoundError."""
     if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
         raise ValueError(f"{path} is not a network saved by Network.save: "
                          f"it is not a .npz file")
     try:
         with np.load(path, allow_pickle=False) as saved:
-            small = dict.fromkeys(("sizes", "activation", "cost", "init"), 0)   # SMALL holds each
-            sizes, *names = read_members(saved, small)
+            sizes, *names = read_members(saved, dict.fromkeys(("sizes", "activation", "cost",
+                                                               "init"), 0))
             sizes, names = sizes.tolist(), [str(name) for name in names]
             check_network(sizes, *names, np.float64)        # the dtype is read_arrays' to check
             shapes = {f"w{i}": (y, x) for i, (x, y) in enumerate(zip(sizes[:-1], sizes[1:]))}

@@ -294,8 +294,8 @@ def rezipped(module, path, member, write=None, compression=zipfile.ZIP_STORED, *
 
 @pytest.mark.parametrize("module", [network, network3])
 @pytest.mark.parametrize("change,message", [
-    ({"compression": zipfile.ZIP_BZIP2}, "w1.npy is compressed by a method np.savez never uses"),
-    ({"compression": zipfile.ZIP_LZMA}, "w1.npy is compressed by a method np.savez never uses"),
+    ({"compression": zipfile.ZIP_BZIP2}, r"w1.npy would unpack to [\d,]+ bytes by zip method 12"),
+    ({"compression": zipfile.ZIP_LZMA}, r"w1.npy would unpack to [\d,]+ bytes by zip method 14"),
     ({"flag_bits": 0x1}, "File 'w1.npy' is encrypted, password required for extraction"),
     ({"write": lambda f: f.write(bytes(range(256))), "compress_type": zipfile.ZIP_DEFLATED},
      "Error -3 while decompressing data"),
@@ -320,7 +320,8 @@ def test_load_refuses_unread_a_member_larger_than_its_network_needs(tmp_path, mo
             f.write(bytes(2 ** 20))
     path = rezipped(module, tmp_path / "bomb.npz", member, zeros, zipfile.ZIP_DEFLATED)
     assert path.stat().st_size < 2 ** 20
-    refused(path, rf"{member}.npy would unpack to 52,428,\d{{3}} bytes, more than", module)
+    refused(path, rf"{member}.npy would unpack to 52,428,\d{{3}} bytes by zip method 8: more "
+                  rf"than np.savez writes", module)
 
 
 def test_load_refuses_layers_nested_too_deep(tmp_path):
