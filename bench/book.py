@@ -138,6 +138,18 @@ def in_parallel(function, jobs, processes):
         return pool.map(function, jobs, chunksize=1)
 
 
+def script(main):
+    """Run a bench script's ``main`` and return its exit status: what goes
+    wrong with the data, a file, an option or memory is one line, as the
+    program says it, not a traceback."""
+    import mnist_loader
+    try:
+        return main()
+    except (OSError, ValueError, MemoryError, mnist_loader.MNISTError) as e:
+        print(f"{pathlib.Path(sys.argv[0]).name}: {e}", file=sys.stderr)
+        return 1
+
+
 def parse_with_plot(parser, argv, figures, short):
     """Add the options that deep.py and curves.py share to their parser,
     parse ``argv``, and refuse --plot at once where matplotlib is missing."""
@@ -149,6 +161,8 @@ def parse_with_plot(parser, argv, figures, short):
                         help=f"a quick look, not the numbers: {short}")
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     if args.plot:
         try:
             import matplotlib                   # noqa: F401
@@ -224,4 +238,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(script(main))

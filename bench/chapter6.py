@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import mnist_loader                                                     # noqa: E402
 import network3                                                         # noqa: E402
-from book import in_parallel, reaching, spread                          # noqa: E402
+from book import in_parallel, reaching, script, spread                  # noqa: E402
 from command_line import BOOK_CONV, book_layers                         # noqa: E402
 
 MINI_BATCH = 10                             # conv.py's
@@ -234,19 +234,15 @@ def main(argv=None):
             print(f"{row.name:29} {row.conv}, n {row.n}, {BOOK_CONV[row.conv]}, "
                   f"{seeds(row)} seed(s): book {row.book}%")
         return 0
-    try:
-        os.makedirs(args.runs, exist_ok=True)
-        if not args.table:
-            start = time.perf_counter()
-            in_parallel(train, [(row, seed, budget, args.runs, args.data)
-                                for row in chosen for seed in range(seeds(row))], args.jobs)
-            print(f"\nTrained in {(time.perf_counter() - start) / 60:.0f} min.\n")
-        table(chosen, seeds, budget, args.runs, args.data)
-    except (OSError, ValueError, mnist_loader.MNISTError) as e:
-        print(f"chapter6.py: {e}", file=sys.stderr)
-        return 1
+    os.makedirs(args.runs, exist_ok=True)
+    if not args.table:
+        start = time.perf_counter()
+        in_parallel(train, [(row, seed, budget, args.runs, args.data)
+                            for row in chosen for seed in range(seeds(row))], args.jobs)
+        print(f"\nTrained in {(time.perf_counter() - start) / 60:.0f} min.\n")
+    table(chosen, seeds, budget, args.runs, args.data)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(script(main))

@@ -51,7 +51,7 @@ sys.path.insert(0, str(HERE.parent))
 import numpy as np                                                      # noqa: E402
 
 import mnist_loader                                                     # noqa: E402
-from book import in_parallel, parse_with_plot                           # noqa: E402
+from book import in_parallel, parse_with_plot, script                  # noqa: E402
 from network import Network, write_atomically                          # noqa: E402
 
 
@@ -220,4 +220,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(script(main))

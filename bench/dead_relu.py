@@ -22,6 +22,7 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import mnist_loader                                        # noqa: E402
+from book import script                                     # noqa: E402
 from network import DivergenceError, Network               # noqa: E402
 
 RUNS = [("sigmoid", "gaussian"), ("relu", "gaussian"), ("relu", "he"),
@@ -76,4 +77,4 @@ def percent(fractions):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(script(main))

@@ -51,7 +51,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import mnist_loader                                                     # noqa: E402
-from book import in_parallel, parse_with_plot                           # noqa: E402
+from book import in_parallel, parse_with_plot, script                  # noqa: E402
 from network import DivergenceError, Network, write_atomically         # noqa: E402
 
 # The book's text, ch. 5, "The vanishing gradient problem": the speeds at the start.
@@ -246,4 +246,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(script(main))

@@ -199,12 +199,32 @@ def test_a_chapter6_run_stopped_and_started_again_is_the_run_never_stopped(data_
                for a, b in zip(nets[0].layers, nets[1].layers))
 
 
-def test_the_chapter6_table_of_nothing_saved_and_a_bad_data_directory(tmp_path, capsys):
+def test_the_chapter6_table_of_nothing_saved(tmp_path, capsys):
     import chapter6
     assert chapter6.main(["--table", "--only", "dbl_conv", "--runs", str(tmp_path)]) == 0
     assert chapter6_table(capsys.readouterr().out)["dbl_conv"][1:] == [
         "99.06", "-", "-", "-", "0 of 3 done |"]
-    assert chapter6.main(["--only", "shallow", "--short", "--runs", str(tmp_path),
-                          "--data", str(tmp_path / "nowhere")]) == 1
-    error = capsys.readouterr().err
-    assert error.startswith("chapter6.py: ") and error.count("\n") == 1
+
+
+@pytest.mark.parametrize("script, args", [
+    ("book.py", ["--only", "ch1-30", "--epochs", "1"]), ("dead_relu.py", ["--epochs", "1"]),
+    ("deep.py", ["--short"]), ("curves.py", ["--short"]), ("your_digit.py", ["--epochs", "1"]),
+    ("chapter6.py", ["--only", "shallow", "--short", "--runs", "runs"])])
+def test_a_bench_script_without_the_data_says_so_in_one_line(script, args, tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args, "--data",
+                             str(tmp_path / "nowhere")], capture_output=True, text=True, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (f"{script}: the MNIST data directory {tmp_path / 'nowhere'}: No such "
+                             f"file or directory; give a directory that holds the MNIST files\n")
+
+
+def test_the_bench_scripts_refuse_a_bad_network_or_number_of_jobs(data_dir, tmp_path):
+    (tmp_path / "notes.npz").write_text("not a network")
+    for script, args, message in [
+            ("your_digit.py", ["--load", str(tmp_path / "notes.npz")],
+             f"your_digit.py: {tmp_path / 'notes.npz'} is not a network saved by Network.save"),
+            ("curves.py", ["--jobs", "0"], "curves.py: error: --jobs must be at least 1")]:
+        result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args, "--data",
+                                 data_dir], capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode in (1, 2) and "Traceback" not in result.stderr
+        assert result.stderr.splitlines()[-1].startswith(message)

@@ -36,6 +36,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 import numpy as np                                                      # noqa: E402
 
 import mnist_loader                                                     # noqa: E402
+from book import script                                                 # noqa: E402
 from mnist_loader import area_weights, prepare_image                   # noqa: E402
 from network import Network                                             # noqa: E402
 
@@ -103,4 +104,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(script(main))
