@@ -406,6 +406,8 @@ def learn(args, net, run):
             print(speeds_line(" at the start"), flush=True)
 
         def on_epoch(record):
+            if args.conv:                   # network.py's SGD checks its own
+                network.check_finite(parameters(net), record["epoch"], args.eta, args.lmbda)
             record["training_accuracy"], record["training_cost"] = (
                 net.accuracy_and_cost(labelled, args.lmbda, images["training"], args.penalty)
                 if args.monitor_training else (None, None))

@@ -170,7 +170,7 @@ class Network:
                         self.update_mini_batch([(X_j[:, i:i + 1], Y[:, i:i + 1]) for i in batch],
                                                eta_j, lmbda, n, penalty, mu)
                 record = {"epoch": j, "seconds": time.perf_counter() - start, "eta": eta_j}
-                check_finite(self, j, eta_j, lmbda)
+                check_finite(self.weights + self.biases, j, eta_j, lmbda)
                 for prefix, data in (("", test_data), ("validation_", validation_data)):
                     record[prefix + "accuracy"], record[prefix + "cost"] = (
                         (None, None) if data is None
@@ -705,10 +705,10 @@ def check_l2(eta, lmbda, n, penalty="l2"):
                          f"without bound; choose lmbda below {2 * n / eta:.3g}")
 
 
-def check_finite(net, epoch, eta, lmbda):
-    """Raise DivergenceError, with advice, once a weight or bias is no
-    longer a finite number."""
-    if not all(np.isfinite(p).all() for p in net.weights + net.biases):
+def check_finite(parameters, epoch, eta, lmbda):
+    """Raise DivergenceError, with advice, once a weight or bias of the
+    list ``parameters`` is no longer a finite number."""
+    if not all(np.isfinite(p).all() for p in parameters):
         raise DivergenceError(f"training diverged in epoch {epoch}: the weights are no longer "
                               f"finite. Try a smaller learning rate than eta={eta}"
                               + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))

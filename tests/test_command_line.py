@@ -325,6 +325,17 @@ def test_conv_trains_the_books_network_saves_it_and_reads_a_digit_with_it(
                               f"{d}: {v:.2f}" for d, v in enumerate(a)))
 
 
+def test_a_diverging_conv_run_is_one_line_and_keeps_no_infinite_epoch(
+        small_mnist, capsys, tmp_path):
+    status = command_line.main(["--conv", "shallow", "--eta", "1e30", "--epochs", "3",
+                                "--save", str(tmp_path / "conv.npz")])
+    out, err = capsys.readouterr()
+    assert status == 1 and "Epoch 0" not in out
+    assert err == ("network.py: training diverged in epoch 0: the weights are no longer finite. "
+                   "Try a smaller learning rate than eta=1e+30.\n")
+    assert os.listdir(tmp_path) == []
+
+
 def test_every_failure_to_keep_the_run_is_said(small_mnist, monkeypatch, capsys, tmp_path):
     """On a full disk neither the network nor the figure can be written:
     both failures are reported, each on a line of its own."""
@@ -422,6 +433,21 @@ def test_ctrl_c_after_an_epoch_saves_that_epoch(program, data_dir, tmp_path, how
     assert lines[2].startswith("Best validation accuracy ") and " in epoch 0, " in lines[2]
     assert lines[3:] == [f"Saved the network of epoch 0 to {path}"]
     assert Network.load(path).activation == "relu" and os.listdir(tmp_path) == ["net.npz"]
+
+
+def test_ctrl_c_after_an_epoch_of_a_conv_network_saves_that_epoch(program, data_dir, tmp_path):
+    path = tmp_path / "conv.npz"
+    process = program("--conv", "shallow", "--data", data_dir, "--save", str(path))
+    read_until(process, "Epoch 0: ")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and err == ""
+    lines = out.splitlines()
+    assert lines[-4:-2] == ["", "Interrupted: training stopped."]
+    best = re.fullmatch(r"Best validation accuracy [\d.]+% in epoch (\d+), where the test "
+                        r"accuracy is [\d.]+%", lines[-2])
+    assert lines[-1] == f"Saved the network of epoch {best.group(1)} to {path}"
+    assert type(network3.Network.load(path).layers[-1]) is network3.SoftmaxLayer
 
 
 def test_ctrl_c_after_an_epoch_draws_the_run(program, data_dir, tmp_path):
