@@ -29,15 +29,14 @@ filter's positions that a reader can check by hand (``convolve_by_loop``),
 and as one matrix product of the windows, a row each, with the filters, a
 column each (``convolve``); the tests prove them equal.  Images are arrays
 (n, height, width, maps), the maps last, so that the product's rows, a
-position each, are the output already; filters are the book's (maps out,
-maps in, height, width).  Where the port departs from the book: z is a
-cross-correlation, the book's formula (Theano's ``conv2d`` turns the
-filter; either way it is learnt); where inputs of a pool tie, as over a
-blank background, the first gets the error (Theano gives it to each); SGD
-shuffles every epoch; a pool must tile its feature map; a fully connected
-layer reads the maps in the order (height, width, map); networks are saved
-as numpy arrays.  ``python network.py --conv NAME`` trains the book's
-networks by the names of its conv.py.
+position each, are the output; filters are the book's (maps out, maps in,
+height, width).  Where the port departs from the book: z is the book's
+cross-correlation (Theano's ``conv2d`` turns the filter; either way it is
+learnt); where inputs of a pool tie, as over a blank background, the first
+gets the error (Theano gives it to each); SGD shuffles every epoch; a pool
+must tile its feature map; a fully connected layer reads the maps in the
+order (height, width, map); networks are saved as numpy arrays.  ``python
+network.py --conv NAME`` trains the book's networks by conv.py's names.
 """
 
 import functools
@@ -47,6 +46,7 @@ import time
 import zipfile
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from network import UNREADABLE, read_arrays, read_members, sigmoid, write_atomically
 
@@ -141,10 +141,9 @@ class Network:
         return history
 
     def update_mini_batch(self, x, y, eta, lmbda=0.0, batches=1):
-        """One step of gradient descent on the mini-batch x, labels y, on
-        the cost C + lmbda / (2 batches) sum w^2, the book's L2 term, with
-        ``batches`` the mini-batches of an epoch: m times as strong as
-        chapter 3's lmbda / 2n for the same lmbda.
+        """One step of gradient descent on the mini-batch x, labels y, on the
+        cost C + lmbda / (2 batches) sum w^2, the book's L2 term (batches: an
+        epoch's mini-batches; m times chapter 3's lmbda / 2n for the same lmbda):
             w -> (1 - eta lmbda / batches) w - eta nabla_w C,   b -> b - eta nabla_b C."""
         for layer, (nabla_w, nabla_b) in zip(self.layers, self.backprop(x, y)):
             if lmbda:
@@ -232,17 +231,15 @@ class SoftmaxLayer(FullyConnectedLayer):
 
 
 class ConvPoolLayer:
-    """A convolutional layer with a max-pooling layer on top: as in the
-    book, z is pooled, then b added and sigma applied.  This is pooling
-    the activations, since b is the same over a window and every sigma
-    here is non-decreasing; and as the pool only moves each error, nabla_b
-    sums the pooled delta, as BP3 sums the convolution's."""
+    """A convolutional layer with a max-pooling layer on top: as in the book,
+    z is pooled, then b added and sigma applied (as pooling the activations:
+    b is the same over a window, every sigma here non-decreasing); the pool
+    only moves each error, so nabla_b sums the pooled delta."""
 
     def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid, *,
                  loop=False):
-        """The book's ``filter_shape`` (filters, input maps, height, width),
-        ``image_shape`` (mini-batch size, input maps, height, width) and
-        ``poolsize`` (height, width); ``loop`` convolves by the definition."""
+        """The book's ``filter_shape`` (filters, input maps, height, width), ``image_shape``
+        (mini-batch size, maps, height, width), ``poolsize``; ``loop``: by the definition."""
         check_conv(filter_shape, image_shape, poolsize, activation_fn)
         self.filter_shape, self.image_shape = tuple(filter_shape), tuple(image_shape)
         self.poolsize, self.activation_fn, self.loop = tuple(poolsize), activation_fn, loop
@@ -261,8 +258,7 @@ class ConvPoolLayer:
         self.b = rng.standard_normal(self.b_shape).astype(dtype)
 
     def feedforward(self, a, rng=None):
-        """Keep what backprop needs: the input, its windows, z before and
-        after the pool.  (No dropout: the book's ConvPoolLayer has none.)"""
+        """Keep what backprop needs (no dropout: the book's ConvPoolLayer has none)."""
         self.input = a.reshape(-1, *self.input_shape)                 # (n, h, w, maps in)
         if self.loop:
             self.z_conv = convolve_by_loop(self.input, self.w)        # (n, h', w', filters)
@@ -303,8 +299,7 @@ def convolve_by_loop(a, w):
 def convolve_backward_by_loop(delta, a, w, input_error=True):
     """From delta = dC/dz, return dC/dw[f, c, l, m] = sum_{n, i, j} delta[n,
     i, j, f] a[n, i + l, j + m, c] and, if ``input_error``, dC/da[n, p, q, c]
-    = sum_{f, l, m} delta[n, p - l, q - m, f] w[f, c, l, m], one filter
-    position (l, m) at a time: a[n, i + l, j + m] gets delta[n, i, j] w[:, :, l, m]."""
+    = sum_{f, l, m} delta[n, p - l, q - m, f] w[f, c, l, m], a position (l, m) at a time."""
     _, h_out, w_out, _ = delta.shape
     _, _, fh, fw = w.shape
     nabla_w = np.zeros_like(w)
@@ -322,8 +317,7 @@ def windows(a, fh, fw):
     """Every fh x fw window of the maps a, (n, height, width, maps), as a
     row of one matrix ("im2col"): row (n, i, j), column (l fw + m) maps + c
     holds a[n, i + l, j + m, c]."""
-    view = np.lib.stride_tricks.sliding_window_view(a, (fh, fw), axis=(1, 2))
-    # view: (n, h', w', maps, fh, fw), no copy; the reshape copies, the maps last.
+    view = sliding_window_view(a, (fh, fw), axis=(1, 2))      # (n, h', w', maps, fh, fw), no copy
     return view.transpose(0, 1, 2, 4, 5, 3).reshape(-1, fh * fw * a.shape[3])
 
 
@@ -373,9 +367,8 @@ def max_pool(z, poolsize):
 
 
 def unpool(delta, z, pooled, poolsize):
-    """The error of the pooled maps sent back to the maps z: all of it to
-    the largest value of each window; the first maximum takes it, leaving
-    0 in ``remaining`` for the others that tie."""
+    """The error of the pooled maps sent back to the maps z, all of it to the
+    first largest value of each window (``remaining`` is 0 for later ties)."""
     ph, pw = poolsize
     delta_z, remaining = np.empty_like(z), delta
     for u in range(ph):
