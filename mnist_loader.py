@@ -115,6 +115,9 @@ def load_data_matrices(data_dir=None, mirrors=None, dtype=np.float32, expand=Fal
     is a float dtype.  With ``expand``, the training images are followed
     by their copies shifted by one pixel (``expand_images``): 250,000
     columns.  Validation and test data are never expanded."""
+    if np.dtype(dtype).kind != "f":         # pixels in [0, 1] would become 0s and 1s
+        raise ValueError(f"dtype must be a float dtype such as float32 or float64; "
+                         f"got {np.dtype(dtype)}")
     (train_x, train_y), validation, test = load_data(data_dir, mirrors)
     # The transpose of row-per-image arrays: a column-major matrix whose
     # columns (the images) are contiguous in memory, without a copy.
@@ -202,25 +205,34 @@ def distort(X, rng, alpha=34.0, sigma=4.0, degrees=10.0, scale=0.1, shear=0.2):
     imitates that, so the network learns what stays a 3 under it."""
     smooth = gaussian_matrix(ROWS, sigma).astype(X.dtype)      # the images are square
     centre = (ROWS - 1) / 2
-    y, x = np.mgrid[0:ROWS, 0:COLUMNS].astype(X.dtype) - centre
+    y = np.arange(ROWS, dtype=X.dtype)[:, None] - centre       # a column and a row
+    x = np.arange(COLUMNS, dtype=X.dtype) - centre
     distorted = np.empty_like(X, order="F")
-    chunk = 10000                                   # images at a time: less memory
+    # 100 images at a time: their arrays stay in the cache and, in training,
+    # the memory one chunk frees serves the next.  Chunks of 10,000 images
+    # got fresh memory, and its page faults took most of the time.
+    chunk = 100
     for k in range(0, X.shape[1], chunk):
         images = X[:, k:k + chunk].T.reshape(-1, ROWS, COLUMNS)
         m = len(images)
         dy = dx = 0
         if alpha:
-            field = 2 * rng.random((2, m, ROWS, COLUMNS), dtype=X.dtype) - 1
-            dy, dx = alpha * (smooth @ field @ smooth)          # smoothed down and across
+            # Each of the 2m fields F (dy and dx of each image) becomes S F S,
+            # smoothed down its columns and along its rows by the Gaussian S.
+            # Side by side, row i holding row i of every field, that is two
+            # matrix products for all of them.
+            field = 2 * rng.random((ROWS, 2 * m * COLUMNS), dtype=X.dtype) - 1
+            field = (smooth @ field).reshape(-1, COLUMNS) @ smooth
+            dy, dx = alpha * field.reshape(ROWS, 2, m, COLUMNS).transpose(1, 2, 0, 3)
         theta, zoom, h = (v.astype(X.dtype) for v in (
             np.radians(rng.uniform(-degrees, degrees, (m, 1, 1))),
             1 + rng.uniform(-scale, scale, (m, 1, 1)), rng.uniform(-shear, shear, (m, 1, 1))))
-        # The place each pixel reads: rotated by theta and scaled by 1/zoom
-        # about the centre, sheared, displaced.
-        turned_y = (np.cos(theta) * y + np.sin(theta) * x) / zoom
-        turned_x = (np.cos(theta) * x - np.sin(theta) * y) / zoom
-        rows = turned_y + dy + centre
-        columns = turned_x + h * turned_y + dx + centre
+        # The place each pixel reads: (y, x) rotated by theta and scaled by
+        # 1/zoom about the centre, to (cos y + sin x, cos x - sin y) / zoom,
+        # sheared by adding h times the new row to the new column, displaced.
+        cos, sin = np.cos(theta) / zoom, np.sin(theta) / zoom
+        rows = centre + cos * y + sin * x + dy
+        columns = centre + (h * cos - sin) * y + (cos + h * sin) * x + dx
         distorted[:, k:k + m] = bilinear(images, rows, columns).reshape(m, -1).T
     return distorted
 
@@ -244,9 +256,11 @@ def bilinear(images, rows, columns):
     columns = np.clip(columns + 1, 0, COLUMNS + 1)
     top, left = np.floor(rows), np.floor(columns)
     wy, wx = rows - top, columns - left             # the weights of the lower and right pixels
-    i = (np.arange(m) * height * width)[:, None, None] + (top * width + left).astype(np.intp)
-    top_left, top_right = padded[i], padded[i + 1]
-    bottom_left, bottom_right = padded[i + width], padded[i + width + 1]
+    i = (top * width + left).astype(np.intp)        # each place's top-left pixel in padded
+    i += (np.arange(m) * height * width)[:, None, None]     # of its own image
+    # padded[1:][i] is padded[i + 1], without an array of indices i + 1.
+    top_left, top_right = padded[i], padded[1:][i]
+    bottom_left, bottom_right = padded[width:][i], padded[width + 1:][i]
     upper = top_left + wx * (top_right - top_left)
     lower = bottom_left + wx * (bottom_right - bottom_left)
     return upper + wy * (lower - upper)

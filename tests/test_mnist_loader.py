@@ -174,6 +174,22 @@ def test_expanded_training_data_and_its_labels(monkeypatch):
     np.testing.assert_array_equal(training[4][0][:, 0], X[:, 4])
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, bool, np.complex64])
+def test_a_dtype_that_is_not_a_float_is_refused_before_anything_is_read(monkeypatch, dtype):
+    """Pixels in [0, 1] made integers are 0s and 1s, on which a network
+    learns next to nothing; a float dtype of any size is taken."""
+    images = np.random.default_rng(1).random((3, 784)).astype(np.float32)
+    split = ((images, np.array([7, 0, 9])),) * 3
+    monkeypatch.setattr(mnist_loader, "load_data", lambda data_dir, mirrors: split)
+    with pytest.raises(ValueError) as refused:
+        mnist_loader.load_data_matrices(dtype=dtype)
+    assert str(refused.value) == (f"dtype must be a float dtype such as float32 or float64; "
+                                  f"got {np.dtype(dtype)}")
+    for taken in (np.float16, "float64"):
+        (X, Y), validation, test = mnist_loader.load_data_matrices(dtype=taken)
+        assert X.dtype == Y.dtype == validation[0].dtype == test[0].dtype == np.dtype(taken)
+
+
 @pytest.mark.parametrize("pixels", [1, 2])
 def test_random_shifts_move_each_image_to_one_place_in_reach(pixels):
     X = np.random.default_rng(0).random((784, 500))
@@ -232,6 +248,27 @@ def test_the_displacement_field_is_smooth_and_as_large_as_alpha_and_sigma_make_i
         down = np.corrcoef(d[:, :-1, :].ravel(), d[:, 1:, :].ravel())[0, 1]
         assert 0.96 < across < 0.995 and 0.96 < down < 0.995
     assert abs(np.corrcoef(dy.ravel(), dx.ravel())[0, 1]) < 0.1     # drawn independently
+
+
+def test_every_image_gets_a_field_of_its_own_in_every_chunk():
+    """250 images, more than one of distort's chunks: the displacements
+    of copies of the row ramp and of the column ramp, from one seed, are
+    each image's dy and dx.  In every chunk they are as large and as
+    smooth as the first image's, and no image shares its field with
+    another one or its dy with its dx."""
+    grid = np.mgrid[0:28, 0:28]
+    dy, dx = [(27 * mnist_loader.distort(np.tile(g.reshape(784, 1) / 27, 250),
+                                         np.random.default_rng(0), **NO_AFFINE)).T
+              .reshape(-1, 28, 28)[:, 9:19, 9:19] - g[9:19, 9:19] for g in grid]
+    variance = 34.0 ** 2 / (12 * np.pi * 4.0 ** 2)
+    for d in (dy, dx):
+        for part in (d[:100], d[100:200], d[200:]):
+            assert 0.6 < np.mean(part ** 2) / variance < 1.5
+            assert np.corrcoef(part[:, :-1].ravel(), part[:, 1:].ravel())[0, 1] > 0.96
+            assert np.corrcoef(part[:, :, :-1].ravel(), part[:, :, 1:].ravel())[0, 1] > 0.96
+        for shift in (1, 100):                      # the next image, the next chunk's
+            assert abs(np.corrcoef(d[:-shift].ravel(), d[shift:].ravel())[0, 1]) < 0.2
+    assert abs(np.corrcoef(dy.ravel(), dx.ravel())[0, 1]) < 0.2
 
 
 def test_the_affine_part_turns_scales_and_shears_about_the_centre_within_its_ranges():
