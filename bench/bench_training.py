@@ -15,6 +15,11 @@ The groups:
 * "monitor": measuring the accuracy and cost of the training data, as
   --monitor-training does once an epoch, beside the epoch of
   [784, 30, 10] with mini-batches of 10;
+* "distort": deforming the training images as --elastic --affine does
+  once an epoch (mnist_loader.distort), in the group of the epoch of
+  [784, 512, 512, 10] in float32 (the 99.3% recipe's network but for
+  its width) and on as many images, so that pytest-benchmark's table
+  of that group gives their ratio;
 * "sweep": [784, 30, 10] at mini-batch sizes from 1 to 1,000, the loop
   and the matrix path as in "epoch", and the matrix products alone: the
   five products of the matrix path (forward, BP2, BP4) at the same
@@ -30,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
+import mnist_loader
 from network import Network
 
 
@@ -163,6 +169,19 @@ def bench_monitor(benchmark):
     right, cost = benchmark.pedantic(net.accuracy_and_cost, ((X, np.argmax(Y, axis=0)),),
                                      rounds=5, warmup_rounds=1)
     assert 0 <= right <= config.samples and cost > 0
+
+
+#### What deforming the training images costs
+def bench_distort(benchmark):
+    """--elastic --affine: every training image deformed afresh, once an
+    epoch, timed on the images of the epoch it is set beside."""
+    config = CONFIGS[-1]
+    X, _ = synthetic_data(config.sizes, config.samples, config.dtype)
+    rng = np.random.default_rng(0)
+    info(benchmark, "distort", config, config.samples, group=f"epoch {config.name}")
+    distorted = benchmark.pedantic(mnist_loader.distort, (X, rng), rounds=9, warmup_rounds=1)
+    assert distorted.shape == X.shape and distorted.dtype == X.dtype
+    assert 0 <= distorted.min() and distorted.max() <= 1
 
 
 #### The sweep over mini-batch sizes
