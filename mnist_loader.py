@@ -284,23 +284,17 @@ def prepare_image(image):
                          + ("; for colours, take their mean first" if a.ndim == 3 else ""))
     if not np.isfinite(a).all():
         raise ValueError("its grey levels include NaN or infinite values")
-    # The border is paper, perhaps lit from one side: its level is taken as
-    # the plane through the medians of its four sides.  The light falls on
-    # the ink too, so dark ink is measured as the share of the paper's
-    # light that it takes away.
+    # The border is paper, perhaps lit from one side.  Its level is flat, the
+    # border's median, or the plane through the medians of its four sides,
+    # whichever fits the border more closely: a digit touching one side
+    # tilts the plane, light from one side tilts the paper.
     sides = [a[0], a[-1], a[:, 0], a[:, -1]]
     top, bottom, left, right = (np.median(side) for side in sides)
-    paper = (np.median(np.concatenate(sides)) + (bottom - top) * np.linspace(-0.5, 0.5, len(a))
-             [:, None] + (right - left) * np.linspace(-0.5, 0.5, a.shape[1]))
-    if (a - paper).min() + (a - paper).max() >= 0:          # bright ink
-        a = a - paper
-    else:
-        a = 1 - a / paper if paper.min() > 0 else paper - a
-    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
-    # Remove the paper's noise, up to 4.5 median absolute deviations (3
-    # standard deviations of a normal).
-    paper = np.median(border)
-    a = a - (paper + 4.5 * np.median(np.abs(border - paper)))
+    level = np.median(np.concatenate(sides))
+    plane = (level + (bottom - top) * np.linspace(-0.5, 0.5, len(a))[:, None]
+             + (right - left) * np.linspace(-0.5, 0.5, a.shape[1]))
+    a, _ = min((ink_on(a, paper) for paper in (np.full(a.shape, level), plane)),
+               key=lambda ink_and_noise: ink_and_noise[1])
     if a.max() <= 0:
         raise ValueError("it is blank: no ink stands out from the paper at its border")
     a = np.clip(a / a.max(), 0, 1)
@@ -319,6 +313,23 @@ def prepare_image(image):
     field = np.zeros((ROWS, COLUMNS))
     field[top:top + h, left:left + w] = box
     return field.reshape(ROWS * COLUMNS, 1)
+
+
+def ink_on(a, paper):
+    """Return the ink of the picture a on ``paper``, an array of the paper's
+    level at each pixel, and the noise of the paper at the border (its
+    median absolute deviation).  The ink is made bright, with the paper and
+    its noise (up to 4.5 deviations, 3 standard deviations of a normal)
+    taken away, so that only ink is above 0.  The light falls on the ink
+    too, so dark ink is the share of the paper's light it takes."""
+    if (a - paper).min() + (a - paper).max() >= 0:          # bright ink
+        a = a - paper
+    else:
+        a = 1 - a / paper if paper.min() > 0 else paper - a
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    level = np.median(border)
+    noise = np.median(np.abs(border - level))
+    return a - (level + 4.5 * noise), noise
 
 
 def area_weights(n, m):

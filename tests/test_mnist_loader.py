@@ -351,19 +351,37 @@ def test_a_stroke_drawn_thin_is_prepared_as_white_as_a_thick_one():
     assert thin.sum() > 0.6 * thick.sum()
 
 
-def test_a_digit_lit_from_one_side_is_prepared_as_one_lit_evenly(mnist):
+@pytest.mark.parametrize("darkest", [0.25, 0.75])
+def test_a_digit_lit_from_one_side_is_prepared_as_one_lit_evenly(mnist, darkest):
     """Light falling from 1 to 0.25 across the page, and a little down it:
     the paper at the right is darker than the ink at the left, and the
-    border's median alone would call the image blank.  (The centre of
-    mass may round to a neighbouring pixel.)"""
+    border's median alone would call the image blank; falling to 0.75, it
+    would take the darker paper for ink.  (The centre of mass may round to
+    a neighbouring pixel.)"""
     _, _, (X, _) = mnist
     for digit in X[:, :20].T.reshape(-1, 28, 28).astype(np.float64):
         page = 230 - 205 * np.pad(np.kron(digit, np.ones((4, 4))), ((30, 5), (8, 50)))
-        light = np.linspace(1, 0.8, page.shape[0])[:, None] * np.linspace(1, 0.25, page.shape[1])
+        light = (np.linspace(1, 0.8, page.shape[0])[:, None]
+                 * np.linspace(1, darkest, page.shape[1]))
         even, uneven = (mnist_loader.prepare_image(image).reshape(28, 28)
                         for image in (page, light * page))
         assert max(np.corrcoef(even.ravel(), np.roll(uneven, (r, c), (0, 1)).ravel())[0, 1]
                    for r in (-1, 0, 1) for c in (-1, 0, 1)) > 0.98
+
+
+@pytest.mark.parametrize("margin", [((0, 3), (2, 0)), ((0, 0), (2, 2))])
+def test_a_digit_touching_the_border_is_prepared_as_one_with_a_margin(mnist, margin):
+    """Small digits that fill their picture, as the UCI set's 8 x 8 do:
+    ink on a side's edge would tilt the plane through the sides' medians,
+    and the flat paper is the closer fit."""
+    _, _, (X, _) = mnist
+    for digit in X[:, :100].T.reshape(-1, 28, 28).astype(np.float64):
+        rows, columns = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
+        box = digit[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+        small = np.round(16 * mnist_loader.area_weights(box.shape[0], 8) @ box
+                         @ mnist_loader.area_weights(box.shape[1], 8).T)
+        np.testing.assert_array_equal(mnist_loader.prepare_image(np.pad(small, margin)),
+                                      mnist_loader.prepare_image(np.pad(small, 3)))
 
 
 def test_an_image_is_loaded_from_a_path_of_either_kind(tmp_path):
