@@ -10,11 +10,11 @@ the unstable gradient), and adds what the book leaves as exercises or
 asides:
 
 * The fully matrix-based backpropagation of a whole mini-batch (a
-  problem of chapter 2, in its section on the code for backpropagation).  The mini-batch is one matrix whose
-  columns are the samples, so each layer makes one matrix product for
-  all of them instead of one per sample.  ``backprop_batch`` stands next
-  to the book's per-sample ``backprop``, line for line, so that the two
-  can be read in parallel; the tests prove they give the same gradient.
+  problem of chapter 2).  The mini-batch is one matrix whose columns are
+  the samples, so each layer makes one matrix product for all of them
+  instead of one per sample.  ``backprop_batch`` stands next to the
+  book's per-sample ``backprop``, line for line, so that the two can be
+  read in parallel; the tests prove they give the same gradient.
 
 * Chapter 3's techniques: the cross-entropy cost, softmax outputs with
   the log-likelihood cost, L2 and L1 regularisation, momentum, early
@@ -48,12 +48,10 @@ departs from the book:
   network's own random generator, so that a seed makes a run
   reproducible; ``save`` writes numpy arrays where network2 writes JSON.
 
-The lesson comes first: the ``Network`` class, chapter 3's learning-rate
-rules, the costs and the activation functions.  Below the banner that
-ends it: turning the book's lists into matrices, the checks of what the
-lesson's methods are given, and reading and writing files.  ``python
-network.py`` watches the network learn MNIST's digits: that program is
-``command_line.py`` (``--help`` lists its options).
+Below the banner that ends the lesson: turning the book's lists into
+matrices, the checks of what the lesson's methods are given, and reading
+and writing files.  ``python network.py`` runs the program that watches
+the network learn MNIST, ``command_line.py``.
 """
 
 import os
@@ -79,11 +77,9 @@ class Network:
         function; the output layer's belongs to the ``cost``: sigmoid for
         "quadratic" and "cross_entropy", softmax for "log_likelihood".
         ``init`` chooses the weights' starting spread: "gaussian" draws
-        them from N(0, 1) as in chapter 1, "scaled" from N(0, 1/n_in) (a
-        standard deviation of 1/sqrt(n_in)) as in chapter 3, "he" from
-        N(0, 2/n_in).  Biases start as N(0, 1), except with "he", where
-        they start at zero as in He et al.'s paper.  The input layer has
-        no biases.
+        them from N(0, 1) as in chapter 1, "scaled" from N(0, 1/n_in) as in
+        chapter 3, "he" from N(0, 2/n_in).  Biases start as N(0, 1), or at
+        zero with "he", as in He et al.'s paper; the input layer has none.
 
         ``seed`` makes a run reproducible: it seeds the random generator
         that draws the starting weights and shuffles the training data.
@@ -139,14 +135,13 @@ class Network:
 
         After each epoch the network is measured on ``test_data`` and
         ``validation_data`` (lists of (x, label), or pairs (X, labels)), if
-        given, and ``on_epoch(record)`` is called, or without it the book's
-        line printed.  Returns the history, a record per epoch: a dict of
-        its "epoch", "seconds" of training, "eta", the "accuracy" (the
-        number right) and "cost" on the test data, "validation_accuracy"
-        and "validation_cost" (None where not measured), and "stop", None
-        or why training stopped early.  To watch the training data too, as
-        network2 can, measure them in ``on_epoch`` with
-        ``accuracy_and_cost``."""
+        given, and ``on_epoch(record)`` is called, or the book's line
+        printed.  Returns a record per epoch: its "epoch", "seconds" of
+        training, "eta", the "accuracy" (the number right) and "cost" on
+        the test data, "validation_accuracy" and "validation_cost" (None
+        where not measured), and "stop", None or why training stopped.  To
+        watch the training data too, as network2 can, measure them in
+        ``on_epoch`` with ``accuracy_and_cost``."""
         X, Y = as_matrices(training_data, self, "training_data")
         test_data = as_matrices(test_data, self, "test_data", labelled=True)
         validation_data = as_matrices(validation_data, self, "validation_data", labelled=True)
@@ -595,11 +590,10 @@ class DivergenceError(ArithmeticError):
 
 
 def as_matrices(data, net, name, labelled=False):
-    """Return ``data`` as a pair (X, Y) whose columns are the samples: X
-    the inputs, in the network's dtype, and Y the desired outputs or, if
-    ``labelled``, a 1-D array of the labels.  ``data`` is the book's list
-    of tuples (x, y) or (x, label), or already such a pair of arrays; or
-    None, which is returned as it is."""
+    """Return ``data``, the book's list of tuples (x, y) or (x, label), or
+    already a pair of arrays, as a pair (X, Y) whose columns are the
+    samples: X the inputs in the network's dtype, Y the desired outputs
+    or, if ``labelled``, a 1-D array of labels.  None stays None."""
     if data is None:
         return None
     if isinstance(data, list):
@@ -647,8 +641,8 @@ def as_matrices(data, net, name, labelled=False):
 
 def check_shape(a, shape, name):
     """Raise ValueError unless the array ``a`` has the ``shape`` given, a
-    pair whose second entry may be None, for any number of columns.  A
-    flat vector gets the advice that mends it."""
+    pair whose second entry may be None, for any number of columns; a flat
+    vector gets the advice that mends it."""
     found = np.shape(a)
     if len(found) == 2 and found[0] == shape[0] and shape[1] in (None, found[1]):
         return
@@ -714,33 +708,31 @@ def check_finite(parameters, epoch, eta, lmbda):
                               + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
 
 
-# What reading a damaged or hostile file can raise (RuntimeError: an encrypted
-# member), each turned into a ValueError that names the file.
+# What reading a damaged or hostile file can raise (RuntimeError: an encrypted member).
 UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, EOFError, MemoryError,
               RuntimeError, zipfile.BadZipFile, zipfile.zlib.error)
 
 
-def read_members(saved, limits):
-    """The members of the .npz file ``saved`` (as np.load opened it) that
-    ``limits`` names, each read only if compressed as np.savez does
-    (zipfile bounds no other method's unpacking) and announcing at most
-    limits[name] bytes and 64 KiB more, room for the .npy header."""
+def read_member(saved, name, nbytes=0):
+    """saved[name], of the .npz file ``saved`` (as np.load opened it), read
+    only if compressed as np.savez does (zipfile bounds no other method's
+    unpacking) and announcing at most nbytes, and 64 KiB more for its header."""
     for info in saved.zip.infolist():
-        limit = limits.get(info.filename.removesuffix(".npy"))
-        if limit is not None and (info.file_size > limit + 2 ** 16 or info.compress_type
-                                  not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
-            raise ValueError(f"{info.filename} would unpack to {info.file_size:,} bytes by "
-                             f"zip method {info.compress_type}: more than np.savez writes for "
-                             f"the network it describes")
-    return [saved[name] for name in limits]
+        if info.filename.removesuffix(".npy") == name and (
+                info.file_size > nbytes + 2 ** 16
+                or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
+            raise ValueError(f"{info.filename} would unpack to {info.file_size:,} bytes by zip "
+                             f"method {info.compress_type}: more than np.savez writes for the "
+                             f"network it describes")
+    return saved[name]
 
 
 def read_arrays(saved, shapes):
-    """The arrays of ``saved`` that ``shapes`` names, read by read_members
-    within the bytes of their shapes in float64, and checked: those shapes,
-    one float dtype, finite values."""
-    arrays = read_members(saved, {name: 8 * np.prod(shape, dtype=object)   # Python's ints
-                                  for name, shape in shapes.items()})
+    """The arrays of ``saved`` that ``shapes`` names, each read by
+    read_member within the bytes of its shape in float64, and checked:
+    those shapes, one float dtype, finite values."""
+    arrays = [read_member(saved, name, 8 * np.prod(shape, dtype=object))    # Python's ints
+              for name, shape in shapes.items()]
     for a, (name, shape) in zip(arrays, shapes.items()):
         if np.shape(a) != shape:                     # np.load gives a member not .npy as bytes
             raise ValueError(f"its weights and biases do not have the shapes that its network "
@@ -756,17 +748,14 @@ def read_arrays(saved, shapes):
 
 def read_saved(path):
     """Return (sizes, names, weights, biases) of the network that
-    Network.save wrote to ``path``, its names those of its activation,
-    cost and initialisation, once they are known to make a Network.  Any
-    other file raises ValueError, naming it (a pipe or a device unread); a
-    file that does not exist, FileNotFoundError."""
-    if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
-        raise ValueError(f"{path} is not a network saved by Network.save: "
-                         f"it is not a .npz file")
+    Network.save wrote to ``path``, once they are known to make a Network.
+    Any other file raises ValueError (a pipe or a device unread)."""
     try:
+        if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
+            raise ValueError("it is not a .npz file")
         with np.load(path, allow_pickle=False) as saved:
-            sizes, *names = read_members(saved, dict.fromkeys(("sizes", "activation", "cost",
-                                                               "init"), 0))
+            sizes, *names = (read_member(saved, name)
+                             for name in ("sizes", "activation", "cost", "init"))
             sizes, names = sizes.tolist(), [str(name) for name in names]
             check_network(sizes, *names, np.float64)        # the dtype is read_arrays' to check
             shapes = {f"w{i}": (y, x) for i, (x, y) in enumerate(zip(sizes[:-1], sizes[1:]))}

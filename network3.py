@@ -48,7 +48,7 @@ import zipfile
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from network import UNREADABLE, read_arrays, read_members, sigmoid, write_atomically
+from network import UNREADABLE, read_arrays, read_member, sigmoid, write_atomically
 
 
 #### Activation functions (sigmoid is network.py's), their derivatives as functions of a
@@ -486,7 +486,7 @@ def read_saved(path):
         if os.path.exists(path) and not (os.path.isfile(path) and zipfile.is_zipfile(path)):
             raise ValueError("it is not a .npz file")
         with np.load(path, allow_pickle=False) as saved:
-            text, size = read_members(saved, {"layers": 0, "mini_batch_size": 0})
+            text, size = (read_member(saved, name) for name in ("layers", "mini_batch_size"))
             descriptions, mini_batch_size = json.loads(str(text)), int(size)
             for d in descriptions:
                 if "activation_fn" in d:
