@@ -88,8 +88,9 @@ def main(argv=None):
     try:
         parser = argument_parser()
         args = parser.parse_args(argv)
-        args.given = {name for name, value in vars(args).items()
-                      if value != parser.get_default(name)}
+        parser.set_defaults(**dict.fromkeys(vars(args)))    # parsed again: what was given
+        args.given = {name for name, value in vars(parser.parse_args(argv)).items()
+                      if value is not None}
         args.command = shlex.join(["python", "network.py",
                                    *(sys.argv[1:] if argv is None else argv)])
         try:
@@ -284,6 +285,10 @@ def check_conv_options(args):
         if name not in args.given:
             setattr(args, name, value)
     args.expand = args.expand or expanded
+    images = mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1)
+    if args.mini_batch_size > images:
+        raise ValueError(f"--mini-batch-size {args.mini_batch_size} is more than the {images:,} "
+                         f"training images: network3 trains on full mini-batches, as the book's")
 
 
 def new_network(args):

@@ -104,6 +104,10 @@ def test_help_is_a_guide_to_every_option(run):
     (["--conv", "dbl_conv", "--sizes", "784", "10", "--mu", "0.5"],
      "--conv trains network3.py's network as the book does: --mu, --sizes do not apply"),
     (["--conv", "lenet"], "argument --conv: invalid choice: 'lenet'"),
+    (["--conv", "shallow", "--mini-batch-size", "60000"], "--mini-batch-size 60000 is more than "
+     "the 50,000 training images: network3 trains on full mini-batches"),
+    (["--load", str(ROOT / "README.md"), "--classify", "a.npy", "--epochs", "30"],
+     "--classify reads images with the --load network: --data, --epochs do not apply"),
 ])
 def test_bad_options_get_one_line_before_any_work(run, args, message):
     """Every option that can fail is refused at once, before the data is
@@ -323,6 +327,22 @@ def test_conv_trains_the_books_network_saves_it_and_reads_a_digit_with_it(
     assert out.startswith(f"{tmp_path / 'one.npy'}: the network reads {np.argmax(a)}; its "
                           f"probabilities, and what it saw:\n  " + "  ".join(
                               f"{d}: {v:.2f}" for d, v in enumerate(a)))
+
+
+def test_conv_takes_the_options_given_even_at_network_pys_defaults(small_mnist, monkeypatch):
+    """--conv fills in the book's settings for the options not given, and
+    only for those: --epochs 30, --eta 3.0, --lmbda 0 and --dtype float64
+    are network.py's defaults, given here on purpose."""
+    taken = {}
+
+    def SGD(net, training, epochs, mini_batch_size, eta, validation, test, lmbda, on_epoch):
+        taken.update(epochs=epochs, eta=eta, lmbda=lmbda, dtype=net.dtype)
+    monkeypatch.setattr(network3.Network, "SGD", SGD)
+    command_line.main(["--conv", "dbl_conv_relu", "--epochs", "30", "--eta", "3.0", "--lmbda",
+                       "0", "--dtype", "float64"])
+    assert taken == {"epochs": 30, "eta": 3.0, "lmbda": 0.0, "dtype": np.float64}
+    command_line.main(["--conv", "dbl_conv_relu"])
+    assert taken == {"epochs": 60, "eta": 0.03, "lmbda": 0.1, "dtype": np.float32}
 
 
 def test_a_diverging_conv_run_is_one_line_and_keeps_no_infinite_epoch(
