@@ -17,25 +17,26 @@ weighted input z, goes down the network as in chapter 2.  What is new:
   dC/db = sum_{i, j} delta[i, j], dC/dw[l, m] = sum_{i, j} delta[i, j]
   a[i + l, j + m]; BP2's w^T delta gives each input a share from every
   position that saw it: dC/da[p, q] = sum_{l, m} delta[p - l, q - m] w[l, m],
-  with delta 0 outside its map.  A convolutional layer is a fully
-  connected layer on the windows of its input, one weight matrix for all.
+  with delta 0 outside its map: a fully connected layer on the windows.
 * Max-pooling.  A maximum's derivative is 1 for the largest input and 0
   for the others, which get no error.
 * Dropout.  Training drops each input with probability p; a dropped input
   gets no error, and its weights no gradient.
 
-The convolution is written twice, by its definition, a loop over the
+The convolution is written twice: by its definition, a loop over the
 filter's positions that a reader can check by hand (``convolve_by_loop``),
 and as one matrix product of the windows, a row each, with the filters, a
-column each (``convolve``); the tests prove them equal.  Images are arrays
-(n, height, width, maps), the maps last, so that the product's rows, a
-position each, are the output; filters are the book's (maps out, maps in,
-height, width).  Where the port departs from the book: z is the book's
-cross-correlation (Theano's ``conv2d`` turns the filter; either way it is
-learnt); where inputs of a pool tie, as over a blank background, the first
-gets the error (Theano gives it to each); SGD shuffles every epoch; a pool
-must tile its feature map; a fully connected layer reads the maps in the
-order (height, width, map); networks are saved as numpy arrays.  ``python
+column each (``convolve``); the tests check that they agree.  As in the
+book's network3, an image is a row: a fully connected layer's w is (n_in,
+n_out), z = a w + b and BP4 is a^T delta; maps are (n, height, width,
+maps), the maps last, so that the product is the output untransposed;
+filters are the book's (maps out, maps in, height, width).  Where the
+port departs from the book: z is the book's cross-correlation
+(Theano's ``conv2d`` flips the filter by 180 degrees; either way it is
+learnt); where inputs of a pool tie, as over a blank background, the
+first gets the error (Theano gives it to each); SGD shuffles every epoch;
+a pool must tile its feature map; a row is read as maps in the order
+(height, width, map); networks are saved as numpy arrays.  ``python
 network.py --conv NAME`` trains the book's networks by conv.py's names.
 """
 
@@ -75,10 +76,8 @@ class Network:
 
     def __init__(self, layers, mini_batch_size, seed=None, dtype=np.float32):
         """``layers`` lists the layers from the input up to the softmax layer;
-        ``mini_batch_size`` is the book's, for which it builds Theano's graph
-        (here any number of images goes through, and SGD takes its own);
-        ``seed`` seeds the generator of the starting weights, the shuffles and
-        the dropout masks; float32 is the book's (Theano's on a GPU)."""
+        ``mini_batch_size`` is the book's, for Theano's graph (any number goes
+        through here); ``seed`` seeds the weights, shuffles and dropout masks."""
         check_layers(layers, mini_batch_size)
         self.layers, self.mini_batch_size = layers, mini_batch_size
         self.rng = np.random.default_rng(seed)
@@ -87,8 +86,7 @@ class Network:
             layer.initialise(self.rng, self.dtype)
 
     def feedforward(self, x, training=False):
-        """Return the outputs for the images x, (m, 784): (m, 10).  In
-        training, dropout drops inputs; otherwise weights count 1 - p."""
+        """Return the outputs, (m, 10), for the images x, (m, 784); dropout in training."""
         for layer in self.layers:
             x = layer.feedforward(x, self.rng if training else None)
         return x
@@ -103,11 +101,11 @@ class Network:
         delta = (a - Y) / len(y)            # BP1, softmax with the log-likelihood; / m: the mean
         gradients = []
         for i in reversed(range(len(self.layers))):
-            nabla_w, nabla_b, error = self.layers[i].backprop(delta, input_error=i > 0)
+            nabla_w, nabla_b, nabla_a = self.layers[i].backprop(delta, need_nabla_a=i > 0)
             gradients.append((nabla_w, nabla_b))
-            if i > 0:                       # BP2's second half: through the layer below's sigma,
-                below = self.layers[i - 1]  # the error shaped as its output, (m, n) or maps
-                delta = error.reshape(below.output.shape) * DERIVATIVES[below.activation_fn](
+            if i > 0:                       # BP2's second half, through the sigma' below
+                below = self.layers[i - 1]
+                delta = nabla_a.reshape(below.output.shape) * DERIVATIVES[below.activation_fn](
                     below.output)
         return gradients[::-1]
 
@@ -116,10 +114,10 @@ class Network:
         """Train the network by mini-batch stochastic gradient descent on
         pairs (images (n, 784), labels (n,)), as mnist_loader.load_data gives
         them; ``lmbda`` is the L2 term's.  As the book's, an epoch trains on
-        the full mini-batches of the shuffled data.  After each epoch
-        ``on_epoch(record)`` is called, or the book's lines printed.  Returns
-        a record per epoch: its "epoch", "seconds" of training, and the images
-        right, "validation_accuracy" and "accuracy" (of the test data)."""
+        the full mini-batches of the shuffled data, then calls
+        ``on_epoch(record)`` or prints the book's lines.  Returns a record per
+        epoch: its "epoch", "seconds" of training, and the images right,
+        "validation_accuracy" and "accuracy" (of the test data)."""
         X, y = check_data(training_data, self, "training_data", mini_batch_size)
         validation_data = check_data(validation_data, self, "validation_data")
         test_data = check_data(test_data, self, "test_data")
@@ -131,30 +129,33 @@ class Network:
             for k in range(batches):
                 batch = order[k * mini_batch_size:(k + 1) * mini_batch_size]
                 self.update_mini_batch(X[batch], y[batch], eta, lmbda, batches)
-            history.append({"epoch": j, "seconds": time.perf_counter() - start,
-                            "validation_accuracy": self.accuracy(validation_data),
-                            "accuracy": self.accuracy(test_data)})
+            record = {"epoch": j, "seconds": time.perf_counter() - start,
+                      "validation_accuracy": self.accuracy(validation_data),
+                      "accuracy": self.accuracy(test_data)}
+            history.append(record)
             if on_epoch:
-                on_epoch(history[-1])
-            else:
-                print_epoch(history, len(validation_data[1]), len(test_data[1]))
+                on_epoch(record)
+                continue
+            print(f"Epoch {j}: validation accuracy "
+                  f"{record['validation_accuracy'] / len(validation_data[1]):.2%}")
+            if record["validation_accuracy"] == max(r["validation_accuracy"] for r in history):
+                print("This is the best validation accuracy to date.\nThe corresponding "
+                      f"test accuracy is {record['accuracy'] / len(test_data[1]):.2%}")
         return history
 
     def update_mini_batch(self, x, y, eta, lmbda=0.0, batches=1):
         """One step of gradient descent on the mini-batch x, labels y, on the
-        cost C + lmbda / (2 batches) sum w^2, the book's L2 term (batches: an
-        epoch's mini-batches; m times chapter 3's lmbda / 2n for the same lmbda):
+        cost C + lmbda / (2 batches) sum w^2, the book's L2 term, batches the
+        mini-batches of an epoch (chapter 3's, lmbda / 2n sum w^2, is m times weaker):
             w -> (1 - eta lmbda / batches) w - eta nabla_w C,   b -> b - eta nabla_b C."""
         for layer, (nabla_w, nabla_b) in zip(self.layers, self.backprop(x, y)):
             if lmbda:
                 layer.w *= 1 - eta * lmbda / batches
-            nabla_w *= eta                  # in place: no new arrays as large as the weights
-            layer.w -= nabla_w
+            layer.w -= eta * nabla_w
             layer.b -= eta * nabla_b
 
     def accuracy(self, data, chunk=1000):
-        """The number of images of ``data`` (images, labels) classified
-        right, fed forward ``chunk`` at a time."""
+        """The number of images of ``data`` (images, labels) classified right."""
         x, y = data
         return int(sum(np.sum(np.argmax(self.feedforward(x[k:k + chunk]), axis=1)
                               == y[k:k + chunk]) for k in range(0, len(y), chunk)))
@@ -163,15 +164,15 @@ class Network:
         """Save to ``path`` a .npz file: each layer's description, w and b,
         and any ``extra`` arrays (``load`` reads none of them)."""
         arrays = {"layers": json.dumps([describe(layer) for layer in self.layers]),
-                  "mini_batch_size": self.mini_batch_size, **extra}
-        for i, layer in enumerate(self.layers):
-            arrays.update({f"w{i}": layer.w, f"b{i}": layer.b})
+                  "mini_batch_size": self.mini_batch_size, **extra,
+                  **{f"{p}{i}": getattr(layer, p) for i, layer in enumerate(self.layers)
+                     for p in "wb"}}
         write_atomically(path, lambda f: np.savez(f, **arrays))
 
     @classmethod
     def load(cls, path, seed=None):
         """Return the network that ``save`` wrote to ``path``, reading numpy
-        arrays only, never a pickle; anything else raises ValueError."""
+        arrays only, never a pickle; any other file raises ValueError."""
         layers, mini_batch_size, weights = read_saved(path)
         net = cls(layers, mini_batch_size, seed, dtype=weights[0][0].dtype)
         for layer, (w, b) in zip(layers, weights):
@@ -183,7 +184,8 @@ class Network:
 class FullyConnectedLayer:
 
     def __init__(self, n_in, n_out, activation_fn=sigmoid, p_dropout=0.0):
-        check_fully_connected(n_in, n_out, activation_fn, p_dropout)
+        check_fully_connected(n_in, n_out, p_dropout)
+        check_activation(activation_fn)
         self.n_in, self.n_out = n_in, n_out
         self.activation_fn, self.p_dropout = activation_fn, p_dropout
         self.w_shape, self.b_shape = (n_in, n_out), (n_out,)
@@ -194,9 +196,9 @@ class FullyConnectedLayer:
         self.b = rng.standard_normal(self.b_shape).astype(dtype)
 
     def feedforward(self, a, rng=None):
-        """With ``rng``, in training, each input is dropped with probability
-        p; without, every weight counts 1 - p, the share training kept (the
-        book's; "inverted" dropout scales by 1 / (1 - p) in training instead)."""
+        """With ``rng``, given in training only, each input is dropped with
+        probability p; without, every weight counts 1 - p, the share training
+        kept (the book's; "inverted" dropout scales by 1 / (1 - p) in training)."""
         self.input = a.reshape(len(a), self.n_in)                     # (m, n_in)
         if rng is not None and self.p_dropout:
             self.mask = rng.random(self.input.shape) >= self.p_dropout
@@ -207,24 +209,25 @@ class FullyConnectedLayer:
         self.output = self.activation_fn(z)
         return self.output
 
-    def backprop(self, delta, input_error=True):
+    def backprop(self, delta, need_nabla_a=True):
         """Given delta = dC/dz, (m, n_out), return nabla_w, nabla_b and, if
-        ``input_error``, the input's dC/da, (m, n_in)."""
+        needed, nabla_a, the input's dC/da, (m, n_in)."""
         nabla_b = delta.sum(axis=0)                                   # BP3
         nabla_w = np.dot(self.input.T, delta)                         # BP4; a dropped input's is 0
-        error = None
-        if input_error:
-            error = np.dot(delta, self.w.T)                           # BP2's w^T delta
+        nabla_a = None
+        if need_nabla_a:
+            nabla_a = np.dot(delta, self.w.T)                         # BP2's w^T delta
             if self.p_dropout:
-                error *= self.mask                                    # a dropped input has none
-        return nabla_w, nabla_b, error
+                nabla_a *= self.mask                                  # a dropped input has none
+        return nabla_w, nabla_b, nabla_a
 
 
 class SoftmaxLayer(FullyConnectedLayer):
     """Fully connected softmax units, whose w and b start at zero, as the book's."""
 
     def __init__(self, n_in, n_out, p_dropout=0.0):
-        super().__init__(n_in, n_out, softmax, p_dropout)
+        super().__init__(n_in, n_out, linear, p_dropout)
+        self.activation_fn = softmax                    # the output's alone
 
     def initialise(self, rng, dtype):
         self.w, self.b = np.zeros(self.w_shape, dtype), np.zeros(self.b_shape, dtype)
@@ -232,9 +235,10 @@ class SoftmaxLayer(FullyConnectedLayer):
 
 class ConvPoolLayer:
     """A convolutional layer with a max-pooling layer on top: as in the book,
-    z is pooled, then b added and sigma applied (as pooling the activations:
-    b is the same over a window, every sigma here non-decreasing); the pool
-    only moves each error, so nabla_b sums the pooled delta."""
+    z is pooled, then b added and sigma applied: the same as pooling the
+    activations, as chapter 6 does, since b is the same over a window and
+    each sigma non-decreasing.  The pool only moves each error, so nabla_b
+    sums the pooled delta."""
 
     def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid, *,
                  loop=False):
@@ -246,12 +250,12 @@ class ConvPoolLayer:
         _, maps, height, width = image_shape
         self.input_shape, self.n_in = (height, width, maps), height * width * maps
         filters, _, fh, fw = filter_shape
-        self.n_out = filters * (height - fh + 1) * (width - fw + 1) // int(np.prod(poolsize))
+        self.n_out = filters * (height - fh + 1) * (width - fw + 1) // (poolsize[0] * poolsize[1])
         self.w_shape, self.b_shape = self.filter_shape, (filters,)
 
     def initialise(self, rng, dtype):
         """The book's: w of standard deviation 1/sqrt(n), n = filters fh fw
-        / (ph pw), the outputs a pixel reaches; b from N(0, 1)."""
+        / (ph pw), about the outputs a pixel reaches; b from N(0, 1)."""
         filters, _, fh, fw = self.filter_shape
         n = filters * fh * fw / np.prod(self.poolsize)
         self.w = (rng.standard_normal(self.w_shape) / np.sqrt(n)).astype(dtype)
@@ -268,17 +272,17 @@ class ConvPoolLayer:
         self.output = self.activation_fn(self.pooled + self.b)
         return self.output
 
-    def backprop(self, delta, input_error=True):
-        """Given delta = dC/dz of the pooled maps, (n, h'/ph, w'/pw, filters),
-        return nabla_w, nabla_b and, if ``input_error``, the input's dC/da."""
+    def backprop(self, delta, need_nabla_a=True):
+        """Given delta = dC/dz of the pooled maps, (m, h'/ph, w'/pw, filters),
+        return nabla_w, nabla_b and, if needed, nabla_a, the input's dC/da."""
         nabla_b = delta.sum(axis=(0, 1, 2))                           # BP3, summed over positions
-        delta_conv = unpool(delta, self.z_conv, self.pooled, self.poolsize)
+        delta_z = unpool(delta, self.z_conv, self.pooled, self.poolsize)   # (n, h', w', filters)
         if self.loop:                                                 # BP4, and BP2's w^T delta
-            nabla_w, error = convolve_backward_by_loop(delta_conv, self.input, self.w, input_error)
+            nabla_w, nabla_a = convolve_backward_by_loop(delta_z, self.input, self.w, need_nabla_a)
         else:
-            nabla_w, error = convolve_backward(delta_conv, self.rows, self.w, self.input.shape,
-                                               input_error)
-        return nabla_w, nabla_b, error
+            nabla_w, nabla_a = convolve_backward(delta_z, self.rows, self.w, self.input.shape,
+                                                 need_nabla_a)
+        return nabla_w, nabla_b, nabla_a
 
 
 #### Convolution and pooling, with their gradients
@@ -288,29 +292,12 @@ def convolve_by_loop(a, w):
     the pixels at (l, m) of every window times the filters' weights there."""
     _, height, width, _ = a.shape
     _, _, fh, fw = w.shape
-    h_out, w_out = height - fh + 1, width - fw + 1
     z = 0
     for l in range(fh):
         for m in range(fw):
-            z = z + np.tensordot(a[:, l:l + h_out, m:m + w_out, :], w[:, :, l, m].T, axes=1)
-    return z
-
-
-def convolve_backward_by_loop(delta, a, w, input_error=True):
-    """From delta = dC/dz, return dC/dw[f, c, l, m] = sum_{n, i, j} delta[n,
-    i, j, f] a[n, i + l, j + m, c] and, if ``input_error``, dC/da[n, p, q, c]
-    = sum_{f, l, m} delta[n, p - l, q - m, f] w[f, c, l, m], a position (l, m) at a time."""
-    _, h_out, w_out, _ = delta.shape
-    _, _, fh, fw = w.shape
-    nabla_w = np.zeros_like(w)
-    error = np.zeros_like(a) if input_error else None
-    for l in range(fh):
-        for m in range(fw):
-            nabla_w[:, :, l, m] = np.tensordot(delta, a[:, l:l + h_out, m:m + w_out, :],
-                                               axes=([0, 1, 2], [0, 1, 2]))
-            if input_error:
-                error[:, l:l + h_out, m:m + w_out, :] += np.tensordot(delta, w[:, :, l, m], axes=1)
-    return nabla_w, error
+            at = np.s_[:, l:l + height - fh + 1, m:m + width - fw + 1]    # (l, m) of each window
+            z = z + np.tensordot(a[at], w[:, :, l, m].T, axes=1)
+    return z                                                          # (n, h', w', filters)
 
 
 def windows(a, fh, fw):
@@ -338,24 +325,43 @@ def convolve(a, w):
     return z.reshape(n, height - fh + 1, width - fw + 1, filters), rows
 
 
-def convolve_backward(delta, rows, w, input_shape, input_error=True):
+def convolve_backward_by_loop(delta, a, w, need_nabla_a=True):
+    """From delta = dC/dz, return dC/dw[f, c, l, m] = sum_{n, i, j} delta[n,
+    i, j, f] a[n, i + l, j + m, c] and, if needed, dC/da[n, p, q, c] = sum_{f,
+    l, m} delta[n, p - l, q - m, f] w[f, c, l, m]: for each position (l, m),
+    a[n, i + l, j + m] (p = i + l, q = j + m) gets delta[n, i, j] w[l, m]."""
+    _, height_out, width_out, _ = delta.shape
+    _, _, fh, fw = w.shape
+    nabla_w = np.zeros_like(w)
+    nabla_a = np.zeros_like(a) if need_nabla_a else None
+    for l in range(fh):
+        for m in range(fw):
+            at = np.s_[:, l:l + height_out, m:m + width_out]               # (l, m) of each window
+            nabla_w[:, :, l, m] = np.tensordot(delta, a[at], axes=([0, 1, 2], [0, 1, 2]))
+            if need_nabla_a:
+                nabla_a[at] += np.tensordot(delta, w[:, :, l, m], axes=1)
+    return nabla_w, nabla_a
+
+
+def convolve_backward(delta, rows, w, input_shape, need_nabla_a=True):
     """The gradients of ``convolve_backward_by_loop`` as a fully connected
     layer's, on the windows that ``convolve`` made (``rows``): BP4 is the
-    windows^T delta, and BP2's w^T delta the error of every window, each
+    windows^T delta, and BP2's w^T delta the dC/da of every window, each
     added back where its window lies ("col2im")."""
     filters, maps, fh, fw = w.shape
-    n, h_out, w_out, _ = delta.shape
+    n, height_out, width_out, _ = delta.shape
     delta_rows = delta.reshape(-1, filters)                           # (n h' w', filters)
-    nabla_w = np.dot(rows.T, delta_rows).reshape(fh, fw, maps, filters).transpose(3, 2, 0, 1)
-    error = None
-    if input_error:
-        error_rows = np.dot(delta_rows, filter_matrix(w).T)           # (n h' w', fh fw maps)
-        error_rows = error_rows.reshape(n, h_out, w_out, fh, fw, maps)
-        error = np.zeros(input_shape, delta.dtype)
+    nabla_w = np.dot(rows.T, delta_rows)                              # (fh fw maps, filters)
+    nabla_w = nabla_w.reshape(fh, fw, maps, filters).transpose(3, 2, 0, 1)  # filter_matrix undone
+    nabla_a = None
+    if need_nabla_a:
+        nabla_rows = np.dot(delta_rows, filter_matrix(w).T)           # (n h' w', fh fw maps)
+        nabla_rows = nabla_rows.reshape(n, height_out, width_out, fh, fw, maps)
+        nabla_a = np.zeros(input_shape, delta.dtype)
         for l in range(fh):
             for m in range(fw):
-                error[:, l:l + h_out, m:m + w_out, :] += error_rows[:, :, :, l, m]
-    return nabla_w, error
+                nabla_a[:, l:l + height_out, m:m + width_out] += nabla_rows[:, :, :, l, m]
+    return nabla_w, nabla_a
 
 
 def max_pool(z, poolsize):
@@ -368,24 +374,15 @@ def max_pool(z, poolsize):
 
 def unpool(delta, z, pooled, poolsize):
     """The error of the pooled maps sent back to the maps z, all of it to the
-    first largest value of each window (``remaining`` is 0 for later ties)."""
+    first largest value of each window in reading order (``remaining`` is
+    0 for later ties)."""
     ph, pw = poolsize
     delta_z, remaining = np.empty_like(z), delta
     for u in range(ph):
         for v in range(pw):
-            delta_z[:, u::ph, v::pw] = given = remaining * (z[:, u::ph, v::pw] == pooled)
-            remaining = remaining - given
-    return delta_z
-
-
-def print_epoch(history, validation_images, test_images):
-    """The book's lines: the validation accuracy, the test accuracy at a best one."""
-    r = history[-1]
-    print(f"Epoch {r['epoch']}: validation accuracy "
-          f"{r['validation_accuracy'] / validation_images:.2%}")
-    if r["validation_accuracy"] >= max(record["validation_accuracy"] for record in history):
-        print("This is the best validation accuracy to date.")
-        print(f"The corresponding test accuracy is {r['accuracy'] / test_images:.2%}")
+            delta_z[:, u::ph, v::pw] = remaining * (z[:, u::ph, v::pw] == pooled)
+            remaining = remaining - delta_z[:, u::ph, v::pw]
+    return delta_z                                                    # (n, h', w', maps)
 
 
 ###########################################################################
@@ -432,15 +429,18 @@ def check_conv(filter_shape, image_shape, poolsize, activation_fn):
         raise ValueError(f"a {ph} x {pw} pool does not divide the {height - fh + 1} x "
                          f"{width - fw + 1} feature maps of a {fh} x {fw} filter on a "
                          f"{height} x {width} image")
-    check_fully_connected(1, 1, activation_fn, 0)
+    check_activation(activation_fn)
 
 
-def check_fully_connected(n_in, n_out, activation_fn, p_dropout):
+def check_fully_connected(n_in, n_out, p_dropout):
     if not positive((n_in, n_out), 2):
         raise ValueError(f"n_in and n_out must be positive integers; got {n_in!r}, {n_out!r}")
     if not 0 <= p_dropout < 1:
         raise ValueError(f"p_dropout is a probability below 1, such as 0.5; got {p_dropout!r}")
-    if activation_fn not in DERIVATIVES and activation_fn is not softmax:
+
+
+def check_activation(activation_fn):
+    if activation_fn not in DERIVATIVES:
         raise ValueError(f"activation_fn must be one of network3's functions, "
                          f"{', '.join(ACTIVATIONS)}; got {activation_fn!r}")
 

@@ -162,11 +162,23 @@ def test_dropout_drops_inputs_in_training_and_scales_the_weights_after():
     net.feedforward(x, training=True)
     assert 0.47 < 1 - layer.mask.mean() < 0.53                  # 10,000 inputs, half dropped
     np.testing.assert_array_equal(layer.input, x * layer.mask)
-    _, _, error = layer.backprop(np.ones((25, 3)))
-    assert np.all(error[~layer.mask] == 0) and np.all(error[layer.mask] != 0)
+    _, _, nabla_a = layer.backprop(np.ones((25, 3)))
+    assert np.all(nabla_a[~layer.mask] == 0) and np.all(nabla_a[layer.mask] != 0)
     net.feedforward(x)
     np.testing.assert_allclose(layer.output, network3.sigmoid(0.5 * x @ layer.w + layer.b),
                                rtol=1e-12)
+
+
+def test_the_starting_weights_are_the_books():
+    """Standard deviations 1/sqrt(filters fh fw / (ph pw)) for a filter,
+    1/sqrt(n_out) for a fully connected layer, biases N(0, 1); softmax at 0."""
+    net = Network([ConvPoolLayer((200, 1, 5, 5), (10, 1, 28, 28), (2, 2)),
+                   FullyConnectedLayer(200 * 12 * 12, 400), SoftmaxLayer(400, 10)], 10, seed=0)
+    conv, full, softmax = net.layers
+    for w, std in ((conv.w, 1 / np.sqrt(200 * 25 / 4)), (full.w, 1 / np.sqrt(400)),
+                   (np.concatenate([conv.b, full.b]), 1)):
+        assert abs(w.mean()) < 0.15 * std and np.std(w) == pytest.approx(std, rel=0.15)
+    assert not softmax.w.any() and not softmax.b.any()
 
 
 #### 5. Bad input, saving and loading
@@ -180,6 +192,8 @@ def test_dropout_drops_inputs_in_training_and_scales_the_weights_after():
     (lambda: ConvPoolLayer((20, 1, 5), (10, 1, 28, 28)),
      r"filter_shape must be 4 positive integers, such as \(20, 1, 5, 5\)"),
     (lambda: ConvPoolLayer((20, 1, 5, 5), (10, 1, 28, 28), activation_fn=np.exp),
+     "activation_fn must be one of network3's functions, linear, sigmoid, tanh, ReLU"),
+    (lambda: FullyConnectedLayer(784, 100, network3.softmax),
      "activation_fn must be one of network3's functions, linear, sigmoid, tanh, ReLU"),
     (lambda: FullyConnectedLayer(784, 0), "n_in and n_out must be positive integers"),
     (lambda: SoftmaxLayer(100, 10, p_dropout=1.0), "p_dropout is a probability below 1"),
@@ -204,6 +218,22 @@ def test_bad_data_is_refused_with_what_is_wrong():
         net.SGD((x, y), 1, 10, 0.1, (x.reshape(100, 28, 28), y), (x, y))
     with pytest.raises(ValueError, match="test_data: expected 100 integer labels from 0 to 9"):
         net.SGD((x, y), 1, 10, 0.1, (x, y), (x, np.eye(10)[y]))
+
+
+def test_sgd_prints_the_books_lines_after_each_epoch(monkeypatch, capsys):
+    """The validation accuracy, and where it is the best so far (ties too,
+    as the book's >=), the test accuracy beside it."""
+    net = Network([FullyConnectedLayer(784, 30), SoftmaxLayer(30, 10)], 10, seed=0)
+    x, y = np.zeros((40, 784)), np.arange(40) % 10
+    rights = iter([20, 30, 10, 40, 20, 20])             # validation, test, by epoch
+    monkeypatch.setattr(net, "accuracy", lambda data: next(rights))
+    net.SGD((x, y), 3, 10, 0.1, (x, y), (x, y))
+    assert capsys.readouterr().out.splitlines() == [
+        "Epoch 0: validation accuracy 50.00%", "This is the best validation accuracy to date.",
+        "The corresponding test accuracy is 75.00%",
+        "Epoch 1: validation accuracy 25.00%",
+        "Epoch 2: validation accuracy 50.00%", "This is the best validation accuracy to date.",
+        "The corresponding test accuracy is 50.00%"]
 
 
 def test_sgd_trains_on_the_full_mini_batches_as_the_books(monkeypatch):
