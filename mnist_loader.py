@@ -33,13 +33,13 @@ picture of your own digit as MNIST's digits were prepared
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import struct
 import sys
 import tempfile
 import time
 import urllib.request
-import warnings
 
 import numpy as np
 
@@ -284,6 +284,12 @@ def prepare_image(image):
                          + ("; for colours, take their mean first" if a.ndim == 3 else ""))
     if not np.isfinite(a).all():
         raise ValueError("its grey levels include NaN or infinite values")
+    # A photo is first reduced to about 2,000 pixels a side, each k x k block
+    # averaged: the network sees 28 x 28, and millions of pixels take seconds.
+    k = min(-(-max(a.shape) // 2000), min(a.shape))
+    if k > 1:
+        h, w = a.shape[0] // k, a.shape[1] // k
+        a = a[:h * k, :w * k].reshape(h, k, w, k).mean(axis=(1, 3))
     # The border is paper, perhaps lit from one side.  Its level is flat, the
     # border's median, or the plane through the medians of its four sides,
     # whichever fits the border more closely: a digit touching one side
@@ -356,17 +362,24 @@ def load_image(path, largest=40_000_000):
         raise ValueError("it is not a regular file")
     if path.lower().endswith(".npy"):
         try:
-            a = np.load(path, mmap_mode="r", allow_pickle=False)  # the header: no pixel yet
-        except (ValueError, EOFError):
+            with open(path, "rb") as f:                 # the header first, then the pixels
+                header = {(1, 0): np.lib.format.read_array_header_1_0,
+                          (2, 0): np.lib.format.read_array_header_2_0}
+                shape, _, dtype = header[np.lib.format.read_magic(f)](f)
+                if (dtype.kind in "buif" and all(k > 0 for k in shape)
+                        and math.prod(shape) <= largest):
+                    f.seek(0)
+                    return np.lib.format.read_array(f, allow_pickle=False)
+        except OSError:
+            raise
+        except Exception:                       # whatever a damaged file gives rise to
             raise ValueError("it is not an array of numbers saved by np.save") from None
-        if a.dtype.kind not in "buif" or not 0 < a.size <= largest:
-            raise ValueError(f"it holds an array of shape {a.shape} and dtype {a.dtype}, not "
-                             f"grey levels: real numbers, at most {largest:,} of them")
-        return np.array(a)
+        raise ValueError(f"it holds an array of shape {shape} and dtype {dtype}, not grey "
+                         f"levels: real numbers, at most {largest:,} of them")
     from PIL import Image, ImageOps
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None     # the size is checked here
     try:
-        with (warnings.catch_warnings(action="ignore", category=Image.DecompressionBombWarning),
-              Image.open(path) as image):       # Pillow's warning of a large image: see below
+        with Image.open(path) as image:
             image.draft("L", (2000, 2000))         # a JPEG decodes at 1/2, 1/4 or 1/8 the size
             if image.width * image.height > largest:
                 raise ValueError(f"it has {image.width:,} x {image.height:,} pixels, more than "
@@ -376,8 +389,8 @@ def load_image(path, largest=40_000_000):
                 return np.asarray(image)
             white = Image.new("RGBA", image.size, "white")
             return np.asarray(Image.alpha_composite(white, image.convert("RGBA")).convert("L"))
-    except Image.DecompressionBombError as e:
-        raise ValueError(e) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
 
 
 #### Finding, checking and reading the files

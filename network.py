@@ -708,22 +708,17 @@ def check_finite(parameters, epoch, eta, lmbda):
                               + (f", or a smaller lmbda than {lmbda}." if lmbda else "."))
 
 
-# What reading a damaged or hostile file can raise (RuntimeError: an encrypted member).
-UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, EOFError, MemoryError,
-              RuntimeError, zipfile.BadZipFile, zipfile.zlib.error)
-
-
 def read_member(saved, name, nbytes=0):
     """saved[name], of the .npz file ``saved`` (as np.load opened it), read
-    only if compressed as np.savez does (zipfile bounds no other method's
-    unpacking) and announcing at most nbytes, and 64 KiB more for its header."""
+    only if stored as np.savez stores it, uncompressed (a compressed member
+    can unpack to far more than its file), and announcing at most nbytes,
+    and 64 KiB more for its header."""
     for info in saved.zip.infolist():
         if info.filename.removesuffix(".npy") == name and (
-                info.file_size > nbytes + 2 ** 16
-                or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
+                info.compress_type != zipfile.ZIP_STORED or info.file_size > nbytes + 2 ** 16):
             raise ValueError(f"{info.filename} would unpack to {info.file_size:,} bytes by zip "
-                             f"method {info.compress_type}: more than np.savez writes for the "
-                             f"network it describes")
+                             f"method {info.compress_type}: np.savez stores each member "
+                             f"uncompressed, within the bytes its network needs")
     return saved[name]
 
 
@@ -761,7 +756,9 @@ def read_saved(path):
             shapes = {f"w{i}": (y, x) for i, (x, y) in enumerate(zip(sizes[:-1], sizes[1:]))}
             shapes.update({f"b{i}": (y, 1) for i, y in enumerate(sizes[1:])})
             arrays = read_arrays(saved, shapes)
-    except UNREADABLE as e:
+    except OSError:
+        raise
+    except Exception as e:                  # whatever a damaged or hostile file gives rise to
         raise ValueError(f"{path} is not a network saved by Network.save: {e}") from None
     return sizes, names, arrays[:len(sizes) - 1], arrays[len(sizes) - 1:]
 

@@ -49,7 +49,7 @@ import zipfile
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from network import UNREADABLE, read_arrays, read_member, sigmoid, write_atomically
+from network import read_arrays, read_member, sigmoid, write_atomically
 
 
 #### Activation functions (sigmoid is network.py's), their derivatives as functions of a
@@ -58,12 +58,9 @@ def ReLU(z): return np.maximum(z, 0)
 def tanh(z): return np.tanh(z)
 
 
-DERIVATIVES = {
-    linear: lambda a: 1,
-    sigmoid: lambda a: a * (1 - a),         # sigma' = sigma (1 - sigma)
-    tanh: lambda a: 1 - a ** 2,
-    ReLU: lambda a: a > 0,                  # z > 0 exactly where a > 0
-}
+DERIVATIVES = {linear: lambda a: 1, tanh: lambda a: 1 - a ** 2,
+               sigmoid: lambda a: a * (1 - a),          # sigma' = sigma (1 - sigma)
+               ReLU: lambda a: a > 0}                   # z > 0 exactly where a > 0
 
 
 def softmax(z):                                         # over each row; exponents <= 0
@@ -495,6 +492,8 @@ def read_saved(path):
             check_layers(layers, mini_batch_size)
             arrays = read_arrays(saved, {f"{p}{i}": getattr(layer, p + "_shape")
                                          for i, layer in enumerate(layers) for p in "wb"})
-    except UNREADABLE as e:
+    except OSError:
+        raise
+    except Exception as e:                  # whatever a damaged or hostile file gives rise to
         raise ValueError(f"{path} is not a network saved by network3: {e}") from None
     return layers, mini_batch_size, list(zip(arrays[::2], arrays[1::2]))

@@ -658,11 +658,20 @@ def test_each_image_that_cannot_be_read_is_one_line_and_the_others_are_classifie
     header = np.lib.format.header_data_from_array_1_0(np.zeros((2, 2)))
     with open(tmp_path / "claims.npy", "wb") as f:     # a header claiming 80 GB, then nothing
         np.lib.format.write_array_header_1_0(f, {**header, "shape": (100000, 100000)})
+    with open(tmp_path / "negative.npy", "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {**header, "shape": (-1, 28)})
+    with open(tmp_path / "vast.npy", "wb") as f:        # numpy would warn of an overflow
+        np.lib.format.write_array_header_1_0(f, {**header, "shape": (2 ** 40, 2 ** 40)})
+    (tmp_path / "garbled.npy").write_bytes(b"\x93NUMPY\x01\x00\x40\x00{'descr': '<f8', "
+                                           b"'fortran_order': False, 'shape': (2, }" + b" " * 8)
+    np.savez(tmp_path / "zipped.npz", np.eye(28))
+    os.rename(tmp_path / "zipped.npz", tmp_path / "zipped.npy")
     os.mkfifo(tmp_path / "fifo.npy")                    # reading it would wait for ever
     with open(tmp_path / "TWO.NPY", "wb") as f:          # np.save would add ".npy"
         np.save(f, photo(X[:, 1].reshape(28, 28)))
     names = ["missing.npy", "blank.npy", "colour.npy", "text.npy", "empty.npy", "none.npy",
-             "records.npy", "complex.npy", "claims.npy", "fifo.npy", "TWO.NPY"]
+             "records.npy", "complex.npy", "claims.npy", "negative.npy", "vast.npy",
+             "garbled.npy", "zipped.npy", "fifo.npy", "TWO.NPY"]
     status, out, err = run("--load", path, "--classify", *[str(tmp_path / n) for n in names],
                            env=without(tmp_path, "PIL"))
     assert status == 1
@@ -680,7 +689,13 @@ def test_each_image_that_cannot_be_read_is_one_line_and_the_others_are_classifie
         ("records.npy", "it holds an array of shape (28, 28) and dtype [('x', '<f4'), ('y', "
                         f"'<i4')], {not_grey}"),
         ("complex.npy", f"it holds an array of shape (28, 28) and dtype complex128, {not_grey}"),
-        ("claims.npy", "it is not an array of numbers saved by np.save"),
+        ("claims.npy", f"it holds an array of shape (100000, 100000) and dtype float64, "
+                       f"{not_grey}"),
+        ("negative.npy", f"it holds an array of shape (-1, 28) and dtype float64, {not_grey}"),
+        ("vast.npy", f"it holds an array of shape ({2 ** 40}, {2 ** 40}) and dtype float64, "
+                     f"{not_grey}"),
+        ("garbled.npy", "it is not an array of numbers saved by np.save"),
+        ("zipped.npy", "it is not an array of numbers saved by np.save"),
         ("fifo.npy", "it is not a regular file")]]
 
 

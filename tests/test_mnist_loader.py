@@ -384,6 +384,17 @@ def test_a_digit_touching_the_border_is_prepared_as_one_with_a_margin(mnist, mar
                                       mnist_loader.prepare_image(np.pad(small, 3)))
 
 
+def test_a_large_photo_is_prepared_as_the_same_photo_smaller(mnist):
+    """6,000 pixels a side are reduced to 2,000 by averaging 3 x 3 blocks,
+    which is how the photo at a third of the size was made."""
+    _, _, (X, _) = mnist
+    digit = np.pad(np.kron(X[:, 3].reshape(28, 28), np.ones((60, 60))), ((600, 3720), (900, 3420)))
+    large = 230 - 200 * digit                                            # 6,000 x 6,000
+    small = large.reshape(2000, 3, 2000, 3).mean(axis=(1, 3))
+    np.testing.assert_allclose(mnist_loader.prepare_image(large),
+                               mnist_loader.prepare_image(small), atol=1e-12)
+
+
 def test_an_image_is_loaded_from_a_path_of_either_kind(tmp_path):
     np.save(tmp_path / "digit.npy", np.eye(28))
     for path in (tmp_path / "digit.npy", str(tmp_path / "digit.npy")):
