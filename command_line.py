@@ -24,6 +24,7 @@ import os
 import shlex
 import signal
 import sys
+import tempfile
 
 if __name__ == "__main__":      # Ctrl-C while numpy loads: end quietly, with status 130
     signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
@@ -79,8 +80,9 @@ def main(argv=None):
     """Run the program with the options ``argv`` (by default those of the
     command line): train a network on MNIST, or with --classify read
     images with a saved one.  Return the exit status: 0; 1 when something
-    failed; 2 for a bad option; 130 after Ctrl-C, 143 after SIGTERM, with
-    the best network so far saved and the run drawn all the same.  The
+    failed; 130 after Ctrl-C, 143 after SIGTERM, with the best network so
+    far saved and the run drawn all the same.  A bad option ends the
+    program as argparse does, with SystemExit(2).  The
     standard streams, and the handlers of SIGINT and SIGTERM, that it
     replaces are put back when it returns."""
     streams = sys.stdout, sys.stderr
@@ -88,7 +90,8 @@ def main(argv=None):
     try:
         parser = argument_parser()
         args = parser.parse_args(argv)
-        parser.set_defaults(**dict.fromkeys(vars(args)))    # parsed again: what was given
+        # Parsed again with every default None: what is not None was given.
+        parser.set_defaults(**dict.fromkeys(vars(args)))
         args.given = {name for name, value in vars(parser.parse_args(argv)).items()
                       if value is not None}
         args.command = shlex.join(["python", "network.py",
@@ -103,20 +106,26 @@ def main(argv=None):
         sys.stdout, sys.stderr = streams
 
 
+def number(kind, test, wanted):
+    """The type of an option: a number of ``kind`` that passes ``test``."""
+    def parse(text):
+        try:
+            if test(kind(text)):
+                return kind(text)
+        except ValueError:
+            pass
+        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+    return parse
+
+
+COUNT = number(int, lambda v: v >= 1, "an integer >= 1")
+SEED = number(int, lambda v: v >= 0, "an integer >= 0")
+POSITIVE = number(float, lambda v: 0 < v < np.inf, "a finite number > 0")
+
+
 def argument_parser():
     """The options of the program, grouped as --help shows them."""
 
-    def number(kind, test, wanted):
-        """The type of an option: a number of ``kind`` that passes ``test``."""
-        def parse(text):
-            try:
-                if test(kind(text)):
-                    return kind(text)
-            except ValueError:
-                pass
-            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-        return parse
-    count = number(int, lambda v: v >= 1, "an integer >= 1")
     parser = argparse.ArgumentParser(
         prog="network.py", usage="%(prog)s [options]",
         description="Train a neural network on the MNIST handwritten digits. After every epoch "
@@ -125,7 +134,7 @@ def argument_parser():
         "best validation accuracy. Without options this is the run of chapter 1 of Neural "
         "Networks and Deep Learning.")
     add = parser.add_argument_group("the network").add_argument
-    add("--sizes", type=count, nargs="+", default=[784, 30, 10], metavar="N",
+    add("--sizes", type=COUNT, nargs="+", default=[784, 30, 10], metavar="N",
         help="neurons per layer, from the 784 inputs to the 10 outputs (default: 784 30 10)")
     add("--activation", choices=network.ACTIVATIONS, default="sigmoid",
         help="the hidden layers' activation function (default: sigmoid)")
@@ -136,7 +145,7 @@ def argument_parser():
              "(default: gaussian)")
     add("--dtype", choices=("float64", "float32"), default="float64",
         help="float32 is faster, the more so the larger the network (default: float64)")
-    add("--seed", type=number(int, lambda v: v >= 0, "an integer >= 0"), default=0,
+    add("--seed", type=SEED, default=0,
         help="the seed of the starting weights and of the shuffles (default: 0)")
     add("--dead", action="store_true",
         help="print each hidden layer's share of dead ReLU units after every epoch")
@@ -148,10 +157,10 @@ def argument_parser():
              "network2 can (all of them, as loaded: 250,000 with --expand, undistorted), and "
              "print every set's cost")
     add = parser.add_argument_group("the training").add_argument
-    add("--epochs", type=count, default=30, help="the number of epochs (default: 30)")
-    add("--mini-batch-size", type=count, default=10, metavar="M",
+    add("--epochs", type=COUNT, default=30, help="the number of epochs (default: 30)")
+    add("--mini-batch-size", type=COUNT, default=10, metavar="M",
         help="the number of samples per step (default: 10)")
-    add("--eta", type=number(float, lambda v: 0 < v < np.inf, "a finite number > 0"),
+    add("--eta", type=POSITIVE,
         default=3.0,
         help="the learning rate (default: 3.0)")
     add("--method", choices=("loop", "matrix"), default="matrix",
@@ -165,10 +174,10 @@ def argument_parser():
     group.add_argument("--mu", type=number(float, lambda v: 0 <= v < 1, "a number from 0 up "
                                            "to, not including, 1 (0.9 is usual)"),
                        default=0.0, help="the momentum coefficient (default: 0, plain SGD)")
-    group.add_argument("--stop-after", type=count, metavar="N",
+    group.add_argument("--stop-after", type=COUNT, metavar="N",
                        help="stop after N epochs without a better validation accuracy")
     add = group.add_mutually_exclusive_group().add_argument
-    add("--halve-eta-after", type=count, metavar="N", help="halve eta after N epochs without "
+    add("--halve-eta-after", type=COUNT, metavar="N", help="halve eta after N epochs without "
         "a better validation accuracy; stop once it has fallen to 1/128 of its start")
     add("--anneal", action="store_true",
         help="beyond the book: lower eta linearly to zero over the epochs")
@@ -206,35 +215,36 @@ def argument_parser():
 
 def check_options(args):
     """Check what the parser could not, before any work."""
-    if args.conv:
-        check_conv_options(args)
-    given = "--sizes " + " ".join(map(str, args.sizes))
-    if args.sizes[0] != 784 or args.sizes[-1] != 10:
-        raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
-                         f"got {given}")
-    if args.dead and (args.activation not in ("relu", "leaky_relu") or len(args.sizes) < 3):
-        raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
-    if args.speeds and len(args.sizes) < 3:
-        raise ValueError(f"--speeds needs hidden layers, as in --sizes 784 30 30 10; got {given}")
     if bool(args.load) != bool(args.classify):
         raise ValueError("--load and --classify go together: train with --save net.npz, then "
                          "python network.py --load net.npz --classify IMAGE ...")
-    if (args.elastic or args.affine) and (args.expand or args.shift):
-        raise ValueError("--elastic and --affine vary the images in place of --expand and "
-                         "--shift: choose one way")
-    if args.load and not os.path.isfile(args.load):
-        raise ValueError(f"--load: {args.load} is not a file; give a network saved with --save")
-    if args.classify and not all(path.lower().endswith(".npy") for path in args.classify):
-        try:
-            import PIL.Image                    # noqa: F401
-        except ImportError:
-            raise ValueError("--classify reads images with Pillow, which the rest of the project "
-                             "does not need: pip install Pillow (a .npy array needs numpy "
-                             "alone)") from None
     if args.classify:                       # no training: the network is --load's
+        if not os.path.isfile(args.load):
+            raise ValueError(f"--load: {args.load} is not a file; give a network saved with "
+                             f"--save")
+        if not all(path.lower().endswith(".npy") for path in args.classify):
+            try:
+                import PIL.Image                # noqa: F401
+            except ImportError:
+                raise ValueError("--classify reads images with Pillow, which the rest of the "
+                                 "project does not need: pip install Pillow (a .npy array needs "
+                                 "numpy alone)") from None
         refuse_all_but(args, {"load", "classify"}, "--classify reads images with the --load "
                                                    "network")
         return
+    if args.conv:
+        check_conv_options(args)
+    sizes = "--sizes " + " ".join(map(str, args.sizes))
+    if args.sizes[0] != 784 or args.sizes[-1] != 10:
+        raise ValueError(f"MNIST needs 784 inputs and 10 outputs, as in --sizes 784 30 10; "
+                         f"got {sizes}")
+    if args.dead and (args.activation not in ("relu", "leaky_relu") or len(args.sizes) < 3):
+        raise ValueError("--dead needs hidden layers of --activation relu or leaky_relu")
+    if args.speeds and len(args.sizes) < 3:
+        raise ValueError(f"--speeds needs hidden layers, as in --sizes 784 30 30 10; got {sizes}")
+    if (args.elastic or args.affine) and (args.expand or args.shift):
+        raise ValueError("--elastic and --affine vary the images in place of --expand and "
+                         "--shift: choose one way")
     if args.data == "":
         raise ValueError("--data needs a directory; leave it out to use $MNIST_DATA_DIR or the "
                          "cache")
@@ -251,23 +261,27 @@ def check_options(args):
             raise ValueError(f"--plot draws a .png, .svg or .pdf file, not {args.plot!r}")
         if args.save and os.path.realpath(args.plot) == os.path.realpath(args.save):
             raise ValueError("--save and --plot write to the same file: name two")
+    unwritable = []
     for option, path, example in (("--save", args.save, "net.npz"),
                                   ("--plot", args.plot, "run.png")):
         if path is None:
             continue
         if not os.path.basename(path) or (os.path.exists(path) and not os.path.isfile(path)):
-            raise ValueError(f"{option} needs the name of a regular file, such as {example}, "
-                             f"not {path!r}")
-        try:                                # can the file written before the rename be made?
-            open(network.part_path(path), "wb").close()
-            os.unlink(network.part_path(path))
+            unwritable.append(f"{option} needs the name of a regular file, such as {example}, "
+                              f"not {path!r}")
+            continue
+        try:                                # can a file be made beside it, to be renamed?
+            tempfile.NamedTemporaryFile(dir=os.path.dirname(path) or ".",
+                                        prefix=os.path.basename(path)).close()
         except OSError as e:
-            raise ValueError(f"{option}: cannot write {path}: {e.strerror}") from None
+            unwritable.append(f"{option}: cannot write {path}: {e.strerror}")
+    if unwritable:
+        raise ValueError("; ".join(unwritable))
 
 
 def refuse_all_but(args, options, why):
     """Refuse every option given that is not among ``options``, saying ``why``."""
-    apart = sorted(args.given - options - {"command"})
+    apart = sorted(args.given - options)
     if apart:
         raise ValueError(f"{why}: {', '.join('--' + name.replace('_', '-') for name in apart)} "
                          f"{'does' if len(apart) == 1 else 'do'} not apply")
@@ -581,7 +595,8 @@ class Output:
     stop_on_failure = False
 
     def __init__(self, stream):
-        stream.reconfigure(errors="backslashreplace")
+        if hasattr(stream, "reconfigure"):          # not an io.StringIO
+            stream.reconfigure(errors="backslashreplace")
         self.stream = stream
 
     def __getattr__(self, name):

@@ -58,8 +58,8 @@ import os
 import time
 import zipfile
 
-# python network.py runs the program in command_line.py, and ends there; the
-# program runs first of all, so that Ctrl-C while numpy loads is its to answer.
+# python network.py runs the program, command_line.py, and ends there; before
+# numpy loads, so that even an early Ctrl-C meets the program's own handler.
 if __name__ == "__main__":
     import runpy
     runpy.run_module("command_line", run_name="__main__")
@@ -368,9 +368,9 @@ class Network:
         measures it on the first 1,000 training images.  When it is far
         smaller in the early layers than in the later ones the gradient
         vanishes; far larger, it explodes."""
-        nabla_b, _ = self.backprop_batch(X, Y)
-        if not X.shape[1]:
+        if np.shape(X)[1:] == (0,):
             raise ValueError("speed_of_learning needs at least one image: X has no columns")
+        nabla_b, _ = self.backprop_batch(X, Y)
         return [float(np.linalg.norm(nb)) / X.shape[1] for nb in nabla_b[:-1]]
 
     def save(self, path):
@@ -767,7 +767,7 @@ def write_atomically(path, write):
     """Call write(f) on a new file beside ``path``, then rename it to
     ``path``: readers see the old file or the whole new one, never a part
     of it, even when writing fails or is interrupted."""
-    part = part_path(path)
+    part = f"{path}.{os.getpid()}.part"
     try:
         with open(part, "wb") as f:
             write(f)
@@ -779,8 +779,3 @@ def write_atomically(path, write):
             os.unlink(part)
         raise
 
-
-def part_path(path):
-    """The path of the file that ``write_atomically`` writes before
-    renaming it to ``path``."""
-    return f"{path}.{os.getpid()}.part"

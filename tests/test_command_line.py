@@ -4,8 +4,10 @@ $MNIST_DATA_DIR: its options and messages, Ctrl-C and SIGTERM, output
 that fails, memory that runs out, and --classify; and that network.py
 and mnist_loader.py stand alone."""
 
+import contextlib
 import functools
 import importlib.util
+import io
 import os
 import pathlib
 import re
@@ -106,6 +108,8 @@ def test_help_is_a_guide_to_every_option(run):
     (["--conv", "lenet"], "argument --conv: invalid choice: 'lenet'"),
     (["--conv", "shallow", "--mini-batch-size", "60000"], "--mini-batch-size 60000 is more than "
      "the 50,000 training images: network3 trains on full mini-batches"),
+    (["--load", str(ROOT / "README.md"), "--classify", "a.npy", "--dead"],
+     "--classify reads images with the --load network: --data, --dead do not apply"),
     (["--load", str(ROOT / "README.md"), "--classify", "a.npy", "--epochs", "30"],
      "--classify reads images with the --load network: --data, --epochs do not apply"),
 ])
@@ -117,6 +121,26 @@ def test_bad_options_get_one_line_before_any_work(run, args, message):
     assert re.search(message, err)
     assert err.splitlines() == ["usage: network.py [options]", err.splitlines()[-1]]
     assert err.splitlines()[-1].startswith("network.py: error: ")
+
+
+def test_save_and_plot_that_cannot_be_written_are_both_said(run, tmp_path):
+    pytest.importorskip("matplotlib")
+    status, out, err = run("--data", "/nonexistent-mnist", "--save", str(tmp_path / "no/net.npz"),
+                           "--plot", str(tmp_path / "no/run.png"))
+    assert status == 2 and out == ""
+    assert err.splitlines()[-1] == (
+        f"network.py: error: --save: cannot write {tmp_path / 'no/net.npz'}: No such file or "
+        f"directory; --plot: cannot write {tmp_path / 'no/run.png'}: No such file or directory")
+
+
+def test_the_program_writes_to_a_stream_that_is_not_a_terminal(tmp_path):
+    """From Python, sys.stdout may be an io.StringIO: no encoding to set."""
+    Network([784, 10], seed=0).save(tmp_path / "net.npz")
+    np.save(tmp_path / "digit.npy", np.eye(28))
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        assert command_line.main(["--load", str(tmp_path / "net.npz"), "--classify",
+                                  str(tmp_path / "digit.npy")]) == 0
+    assert out.getvalue().startswith(f"{tmp_path / 'digit.npy'}: the network reads ")
 
 
 def test_save_refuses_a_pipe_or_a_device(run, tmp_path):

@@ -124,7 +124,8 @@ def test_bad_choices_and_rules_that_cannot_be_followed(training_set):
 
 def test_network2_habits_are_met_with_the_fix(training_set):
     """A cost class, as network2 takes it, works; lmbda given in network2's
-    place, or training data given to evaluate, gets the fix."""
+    place, training data given to evaluate, or Python 3's zip object where
+    the book's Python 2 made a list, gets the fix."""
     net = Network([5, 4, 3], cost=network.CrossEntropyCost, seed=0)
     assert net.cost is network.CrossEntropyCost
     for lmbda in (5.0, 5):
@@ -138,6 +139,10 @@ def test_network2_habits_are_met_with_the_fix(training_set):
     with pytest.raises(ValueError, match=r"labels, not one-hot columns\), got an array of shape "
                                          r"\(60, 3, 1\)"):
         net.evaluate(training_set())
+    xs, ys = zip(*training_set())
+    with pytest.raises(TypeError, match=r"not zip; zip\(\) gives an iterator in Python 3: pass "
+                                        r"list\(zip\(...\)\)"):
+        net.SGD(zip(xs, ys), 1, 10, 0.5)
 
 
 def test_an_l2_term_that_would_make_the_weights_grow_is_refused(training_set):
