@@ -34,10 +34,13 @@ import multiprocessing
 import os
 import pathlib
 import sys
+import tempfile
 import time
 from typing import NamedTuple
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+from command_line import COUNT                                          # noqa: E402
 
 
 class Experiment(NamedTuple):
@@ -153,7 +156,7 @@ def script(main):
 def parse_with_plot(parser, argv, figures, short):
     """Add the options that deep.py and curves.py share to their parser,
     parse ``argv``, and refuse --plot at once where matplotlib is missing."""
-    parser.add_argument("--jobs", type=int, default=1, help="networks trained at once")
+    parser.add_argument("--jobs", type=COUNT, default=1, help="networks trained at once")
     parser.add_argument("--plot", nargs="?", const=str(pathlib.Path(__file__).parent),
                         metavar="DIR", help=f"draw {figures} into DIR, by default bench/ "
                                             f"(needs matplotlib)")
@@ -161,14 +164,15 @@ def parse_with_plot(parser, argv, figures, short):
                         help=f"a quick look, not the numbers: {short}")
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error("--jobs must be at least 1")
     if args.plot:
         try:
             import matplotlib                   # noqa: F401
+            tempfile.TemporaryFile(dir=args.plot).close()
         except ImportError:
             parser.error("--plot needs matplotlib, which the rest of the project does not: "
                          "pip install matplotlib")
+        except OSError as e:
+            parser.error(f"--plot: cannot draw into {args.plot}: {e.strerror}")
     return args
 
 
@@ -193,9 +197,9 @@ def main(argv=None):
     which.add_argument("--chapters", nargs="+", type=int, choices=(1, 3, 5),
                        help="run only the experiments of these chapters")
     parser.add_argument("--list", action="store_true", help="list the experiments chosen and stop")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds 0, 1, ... per experiment")
-    parser.add_argument("--epochs", type=int, help="cap on the epochs (the book's by default)")
-    parser.add_argument("--jobs", type=int, default=1, help="networks trained at once")
+    parser.add_argument("--seeds", type=COUNT, default=3, help="seeds 0, 1, ... per experiment")
+    parser.add_argument("--epochs", type=COUNT, help="cap on the epochs (the book's by default)")
+    parser.add_argument("--jobs", type=COUNT, default=1, help="networks trained at once")
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     args = parser.parse_args(argv)
     chosen = [e for e in EXPERIMENTS if (not args.only or e.name in args.only) and
@@ -206,9 +210,6 @@ def main(argv=None):
                   f"lmbda {e.lmbda}, {e.epochs} epochs, {e.training_images} images: "
                   f"book {e.book}% ({e.where})")
         return 0
-    for option, value in (("--seeds", args.seeds), ("--jobs", args.jobs), ("--epochs", args.epochs)):
-        if value is not None and value < 1:
-            parser.error(f"{option} must be at least 1")
     jobs = [(e, seed, args.epochs, args.data) for e in chosen for seed in range(args.seeds)]
     start = time.perf_counter()
     results = in_parallel(run, jobs, args.jobs)

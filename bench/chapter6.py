@@ -48,7 +48,7 @@ sys.path.insert(0, str(HERE.parent))
 import mnist_loader                                                     # noqa: E402
 import network3                                                         # noqa: E402
 from book import in_parallel, reaching, script, spread                  # noqa: E402
-from command_line import BOOK_CONV, book_layers                         # noqa: E402
+from command_line import BOOK_CONV, COUNT, book_layers                         # noqa: E402
 
 MINI_BATCH = 10                             # conv.py's
 
@@ -202,10 +202,10 @@ def main(argv=None):
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=[row.name for row in ROWS], metavar="NAME",
                         help="run only these rows")
-    parser.add_argument("--seeds", type=int, help="seeds 0, 1, ... of every row (by default "
-                                                  "each row's)")
-    parser.add_argument("--epochs", type=int, help="cap on the epochs (the book's by default)")
-    parser.add_argument("--jobs", type=int, default=1, help="networks trained at once")
+    parser.add_argument("--seeds", type=COUNT, help="seeds 0, 1, ... of every row (by default "
+                                                    "each row's)")
+    parser.add_argument("--epochs", type=COUNT, help="cap on the epochs (the book's by default)")
+    parser.add_argument("--jobs", type=COUNT, default=1, help="networks trained at once")
     parser.add_argument("--runs", default=str(HERE / "runs"), metavar="DIR",
                         help="the directory of the saved runs")
     parser.add_argument("--table", action="store_true",
@@ -216,10 +216,6 @@ def main(argv=None):
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     parser.add_argument("--list", action="store_true", help="list the rows chosen and stop")
     args = parser.parse_args(argv)
-    for option, value in (("--seeds", args.seeds), ("--jobs", args.jobs),
-                          ("--epochs", args.epochs)):
-        if value is not None and value < 1:
-            parser.error(f"{option} must be at least 1")
     chosen = [row for row in ROWS if not args.only or row.name in args.only]
     budget = SHORT if args.short else FULL
     if args.epochs:

@@ -52,6 +52,7 @@ import numpy as np                                                      # noqa: 
 
 import mnist_loader                                                     # noqa: E402
 from book import in_parallel, parse_with_plot, script                  # noqa: E402
+from command_line import SEED                                           # noqa: E402
 from network import Network, write_atomically                          # noqa: E402
 
 
@@ -190,7 +191,7 @@ def plot(runs, ours, book, directory):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--seed", type=int, default=0, help="the seed of every run")
+    parser.add_argument("--seed", type=SEED, default=0, help="the seed of every run")
     args = parse_with_plot(parser, argv, "the four figures",
                            "10 and 2 epochs, 2,000 images in place of 50,000")
     runs = RUNS

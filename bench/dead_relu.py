@@ -23,6 +23,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import mnist_loader                                        # noqa: E402
 from book import script                                     # noqa: E402
+from command_line import COUNT, POSITIVE, SEED              # noqa: E402
 from network import DivergenceError, Network               # noqa: E402
 
 RUNS = [("sigmoid", "gaussian"), ("relu", "gaussian"), ("relu", "he"),
@@ -32,12 +33,12 @@ RUNS = [("sigmoid", "gaussian"), ("relu", "gaussian"), ("relu", "he"),
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[784, 30, 10], metavar="N")
+    parser.add_argument("--sizes", type=COUNT, nargs="+", default=[784, 30, 10], metavar="N")
     parser.add_argument("--cost", default="quadratic")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--mini-batch-size", type=int, default=10)
-    parser.add_argument("--eta", type=float, default=3.0)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=COUNT, default=10)
+    parser.add_argument("--mini-batch-size", type=COUNT, default=10)
+    parser.add_argument("--eta", type=POSITIVE, default=3.0)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     args = parser.parse_args(argv)
     training, validation, test = mnist_loader.load_data_matrices(args.data)

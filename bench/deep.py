@@ -52,6 +52,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import mnist_loader                                                     # noqa: E402
 from book import in_parallel, parse_with_plot, script                  # noqa: E402
+from command_line import COUNT, POSITIVE, SEED                          # noqa: E402
 from network import DivergenceError, Network, write_atomically         # noqa: E402
 
 # The book's text, ch. 5, "The vanishing gradient problem": the speeds at the start.
@@ -180,10 +181,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--part", nargs="+", choices=("book", "cure"), default=["book", "cure"])
-    parser.add_argument("--seeds", type=int, default=5, help="seeds of the book part")
-    parser.add_argument("--epochs", type=int, default=10, help="the cure's budget of epochs")
-    parser.add_argument("--eta", type=float, default=0.1, help="the cure's learning rate")
-    parser.add_argument("--seed", type=int, default=0, help="the seed of the cure's networks")
+    parser.add_argument("--seeds", type=COUNT, default=5, help="seeds of the book part")
+    parser.add_argument("--epochs", type=COUNT, default=10, help="the cure's budget of epochs")
+    parser.add_argument("--eta", type=POSITIVE, default=0.1, help="the cure's learning rate")
+    parser.add_argument("--seed", type=SEED, default=0, help="the seed of the cure's networks")
     args = parse_with_plot(parser, argv, "deep_book.png and deep_cure.png",
                            "1 seed, 10 and 1 epochs, whatever --seeds and --epochs say")
     seeds, book_epochs, nets, images = args.seeds, 500, [(5, 30), (10, 30), (5, 100),

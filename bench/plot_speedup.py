@@ -31,6 +31,8 @@ def read_sweep(path, dtype):
     """Return ({kind: [(mini-batch size, seconds per sample)]}, peak
     seconds per sample or None) for the sweep rows of one dtype in the
     JSON at ``path``."""
+    if not os.path.isfile(path):
+        raise ValueError("it is not a regular file")
     with open(path) as f:
         benchmarks = json.load(f)["benchmarks"]
     curves, peak = {}, None
@@ -92,9 +94,11 @@ def plot(curves, peak_time, dtype, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
     parser.add_argument("json", help="the file of pytest --benchmark-json")
-    parser.add_argument("--out", default="bench/speedup.png", help="the figure (.png or .svg)")
+    parser.add_argument("--out", default="bench/speedup.png", help="the figure (.png, .svg, .pdf)")
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     args = parser.parse_args(argv)
+    if os.path.splitext(args.out)[1] not in (".png", ".svg", ".pdf"):
+        parser.error(f"--out draws a .png, .svg or .pdf file, not {args.out!r}")
     try:
         import matplotlib                       # noqa: F401
     except ImportError:
@@ -103,10 +107,18 @@ def main(argv=None):
         return 2
     try:
         curves, peak_time = read_sweep(args.json, args.dtype)
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError) as e:
         print(f"plot_speedup.py: cannot read {args.json}: {e}", file=sys.stderr)
         return 1
-    plot(curves, peak_time, args.dtype, args.out)
+    except Exception:                       # KeyError, TypeError...: JSON of another shape
+        print(f"plot_speedup.py: {args.json} is not the JSON of pytest --benchmark-json",
+              file=sys.stderr)
+        return 1
+    try:
+        plot(curves, peak_time, args.dtype, args.out)
+    except OSError as e:
+        print(f"plot_speedup.py: cannot write {args.out}: {e.strerror}", file=sys.stderr)
+        return 1
     print(f"Wrote {args.out}")
     return 0
 

@@ -3,6 +3,7 @@ without matplotlib), and says how to install matplotlib when it is
 missing."""
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -51,6 +52,26 @@ def test_a_file_without_a_sweep_is_refused(tmp_path):
     assert result.returncode == 1
     assert "no sweep rows for float64: make it with pytest --benchmark-only -m sweep" in \
         result.stderr
+
+
+def test_a_bad_file_or_figure_is_one_line(tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib is optional: pip install matplotlib",
+                        exc_type=ImportError)
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "odd.json").write_text(json.dumps({"benchmarks": 5}))
+    os.mkfifo(tmp_path / "fifo.json")                   # reading it would wait for ever
+    for args, message in [
+            ([str(tmp_path / "list.json")], f"{tmp_path / 'list.json'} is not the JSON of pytest "
+                                            f"--benchmark-json"),
+            ([str(tmp_path / "odd.json")], f"{tmp_path / 'odd.json'} is not the JSON of pytest"),
+            ([str(tmp_path / "fifo.json")], f"cannot read {tmp_path / 'fifo.json'}: it is not a "
+                                            f"regular file"),
+            ([str(tmp_path / "list.json"), "--out", "x.txt"],
+             "error: --out draws a .png, .svg or .pdf file, not 'x.txt'")]:
+        result = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode in (1, 2) and "Traceback" not in result.stderr
+        assert message in result.stderr.splitlines()[-1]
 
 
 def test_without_matplotlib_it_says_how_to_install_it(tmp_path):

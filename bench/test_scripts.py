@@ -218,12 +218,22 @@ def test_a_bench_script_without_the_data_says_so_in_one_line(script, args, tmp_p
                              f"file or directory; give a directory that holds the MNIST files\n")
 
 
-def test_the_bench_scripts_refuse_a_bad_network_or_number_of_jobs(data_dir, tmp_path):
+def test_the_bench_scripts_refuse_a_bad_network_or_number_at_once(data_dir, tmp_path):
     (tmp_path / "notes.npz").write_text("not a network")
     for script, args, message in [
             ("your_digit.py", ["--load", str(tmp_path / "notes.npz")],
              f"your_digit.py: {tmp_path / 'notes.npz'} is not a network saved by Network.save"),
-            ("curves.py", ["--jobs", "0"], "curves.py: error: --jobs must be at least 1")]:
+            ("your_digit.py", ["--digits", "0"], "your_digit.py: error: argument --digits: "
+                                                 "expected 1 to 10,000, the test digits, got '0'"),
+            ("curves.py", ["--jobs", "0"], "curves.py: error: argument --jobs: expected an "
+                                           "integer >= 1, got '0'"),
+            ("deep.py", ["--seeds", "0"], "deep.py: error: argument --seeds: expected an "
+                                          "integer >= 1, got '0'"),
+            ("deep.py", ["--plot", str(tmp_path / "no/dir")], "deep.py: error: --plot: cannot "
+             f"draw into {tmp_path / 'no/dir'}: No such file or directory"),
+            ("dead_relu.py", ["--eta", "-1"], "dead_relu.py: error: argument --eta: expected a "
+                                              "finite number > 0, got '-1'")][
+            :None if importlib.util.find_spec("matplotlib") else 5]:
         result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args, "--data",
                                  data_dir], capture_output=True, text=True, cwd=tmp_path)
         assert result.returncode in (1, 2) and "Traceback" not in result.stderr

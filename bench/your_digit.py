@@ -37,6 +37,7 @@ import numpy as np                                                      # noqa: 
 
 import mnist_loader                                                     # noqa: E402
 from book import script                                                 # noqa: E402
+from command_line import COUNT, number                                  # noqa: E402
 from mnist_loader import area_weights, prepare_image                   # noqa: E402
 from network import Network                                             # noqa: E402
 
@@ -63,8 +64,10 @@ def answers(net, images, treat):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--digits", type=int, default=1000, help="test digits made photos")
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--digits", type=number(int, lambda v: 1 <= v <= 10000,
+                                                "1 to 10,000, the test digits"),
+                        default=1000, help="test digits made photos")
+    parser.add_argument("--epochs", type=COUNT, default=10)
     parser.add_argument("--load", metavar="PATH", help="a network saved by network.py --save")
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     args = parser.parse_args(argv)
