@@ -196,8 +196,9 @@ def argument_parser():
     add = parser.add_argument_group("chapter 6's convolutional networks").add_argument
     add("--conv", choices=BOOK_CONV, metavar="NAME",
         help="train network3.py's network NAME, with the settings of the book's conv.py: "
-             f"{', '.join(BOOK_CONV)} (the options above but --epochs, --eta, --lmbda, "
-             "--mini-batch-size, --dtype, --seed and --expand do not apply)")
+             f"{', '.join(BOOK_CONV)} (of the options above, --epochs, --eta, --lmbda, "
+             "--mini-batch-size, --dtype, --seed, --anneal and the training images' apply; "
+             "--shift, --elastic or --affine in place of the book's --expand)")
     add = parser.add_argument_group("data and files").add_argument
     add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
         "$MNIST_DATA_DIR, then the cache, then a download into the cache")
@@ -291,14 +292,14 @@ def check_conv_options(args):
     """Refuse what --conv cannot take, and fill in the book's settings
     for what was not given."""
     refuse_all_but(args, {"conv", "epochs", "eta", "lmbda", "mini_batch_size", "dtype", "seed",
-                          "expand", "data", "save", "plot"},
-                   "--conv trains network3.py's network as the book does")
+                          "expand", "shift", "elastic", "affine", "anneal", "data", "save",
+                          "plot"}, "--conv trains network3.py's network as the book does")
     eta, lmbda, epochs, expanded = BOOK_CONV[args.conv]
     for name, value in (("eta", eta), ("lmbda", lmbda), ("epochs", epochs),
                         ("dtype", "float32")):
         if name not in args.given:
             setattr(args, name, value)
-    args.expand = args.expand or expanded
+    args.expand = args.expand or expanded and not (args.shift or args.elastic or args.affine)
     images = mnist_loader.TRAINING_IMAGES * (5 if args.expand else 1)
     if args.mini_batch_size > images:
         raise ValueError(f"--mini-batch-size {args.mini_batch_size} is more than the {images:,} "
@@ -458,10 +459,9 @@ def learn(args, net, run):
         rules = {"stop_after": args.stop_after, "halve_eta_after": args.halve_eta_after,
                  "anneal": args.anneal}
         with np.errstate(all="ignore"):     # what goes wrong is reported, not warned of
-            if args.conv:                   # network3 takes an image per row, and labels
-                net.SGD((training[0].T, labelled[1]), args.epochs,
-                        args.mini_batch_size, args.eta, (validation[0].T, validation[1]),
-                        (test[0].T, test[1]), args.lmbda, on_epoch=on_epoch)
+            if args.conv:
+                learn_conv(args, net, training, labelled[1], validation, test, transform if vary
+                           else None, on_epoch)
             else:
                 net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
                         validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
@@ -473,6 +473,19 @@ def learn(args, net, run):
         return f"not enough memory: {e}"
     except OSError as e:                    # from Output: see there
         return f"the output cannot be written ({e.strerror}), so training stopped"
+
+
+def learn_conv(args, net, training, labels, validation, test, transform, on_epoch):
+    """Train the network3 ``net`` as ``args`` say, by its SGD an epoch at a
+    time, each epoch with its own images (made by ``transform``, if given)
+    and eta (lowered linearly to 0 with --anneal).  network3 takes an image
+    per row, and labels."""
+    for epoch in range(args.epochs):
+        images = training[0] if transform is None else transform(training[0], net.rng)
+        eta = args.eta * (1 - epoch / args.epochs) if args.anneal else args.eta
+        net.SGD((images.T, labels), 1, args.mini_batch_size, eta,
+                (validation[0].T, validation[1]), (test[0].T, test[1]), args.lmbda,
+                on_epoch=lambda record: on_epoch({**record, "epoch": epoch, "eta": eta}))
 
 
 def epoch_report(record, images, args):

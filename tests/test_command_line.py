@@ -360,13 +360,34 @@ def test_conv_takes_the_options_given_even_at_network_pys_defaults(small_mnist, 
     taken = {}
 
     def SGD(net, training, epochs, mini_batch_size, eta, validation, test, lmbda, on_epoch):
-        taken.update(epochs=epochs, eta=eta, lmbda=lmbda, dtype=net.dtype)
+        taken.update(epochs=taken.get("epochs", 0) + epochs, eta=eta, lmbda=lmbda,
+                     dtype=net.dtype)
     monkeypatch.setattr(network3.Network, "SGD", SGD)
     command_line.main(["--conv", "dbl_conv_relu", "--epochs", "30", "--eta", "3.0", "--lmbda",
                        "0", "--dtype", "float64"])
     assert taken == {"epochs": 30, "eta": 3.0, "lmbda": 0.0, "dtype": np.float64}
+    taken.clear()
     command_line.main(["--conv", "dbl_conv_relu"])
     assert taken == {"epochs": 60, "eta": 0.03, "lmbda": 0.1, "dtype": np.float32}
+
+
+def test_conv_deforms_each_epochs_images_in_place_of_the_expanded_set_and_anneals(
+        small_mnist, monkeypatch, capsys):
+    """double_fc_dropout trains on the expanded set, unless the images are
+    varied instead: with --elastic, each epoch's are deformed afresh;
+    --anneal lowers eta linearly to 0 over the epochs."""
+    expand, deformed = [], []
+    loaded, distort = mnist_loader.load_data_matrices, mnist_loader.distort
+    monkeypatch.setattr(mnist_loader, "load_data_matrices",
+                        lambda *args, **kwargs: expand.append(kwargs["expand"]) or loaded())
+    monkeypatch.setattr(mnist_loader, "distort", lambda X, rng, **kwargs: deformed.append(
+        distort(X, rng, **kwargs)) or deformed[-1])
+    assert command_line.main(["--conv", "double_fc_dropout", "--elastic", "--anneal",
+                              "--epochs", "3", "--eta", "0.3"]) == 0
+    assert expand == [False] and len(deformed) == 3
+    assert not np.allclose(deformed[0], deformed[1]) and not np.allclose(deformed[1], deformed[2])
+    epochs = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch")]
+    assert [re.search(r"eta ([\d.]+)", line)[1] for line in epochs] == ["0.3", "0.2", "0.1"]
 
 
 def test_a_diverging_conv_run_is_one_line_and_keeps_no_infinite_epoch(
