@@ -15,6 +15,7 @@ Run from the repository's root:
 
     python bench/chapter6.py [--only NAME ...] [--seeds N] [--jobs 2] [--runs DIR]
                              [--table] [--short] [--epochs N] [--data DIR] [--list]
+    python bench/chapter6.py --vote NET.npz ... [--data DIR]
 
 Each run, a network from one seed, is saved in DIR (bench/runs/ by
 default) after every epoch, as NAME-seedS.npz with its record so far,
@@ -28,7 +29,9 @@ default 3 for the rows on the 50,000 images, 1 for the expanded data,
 5 for the dropout network that the ensemble needs), --epochs caps the
 epochs.  --short trains every row on 500 images (and their shifted
 copies) for 2 epochs, from one seed (three for the ensemble), in
-seconds: the ladder, not the numbers.
+seconds: the ladder, not the numbers.  --vote prints the test accuracy
+of networks saved by network3 (``python network.py --conv ... --save``),
+each and by their vote.
 """
 
 import argparse
@@ -152,14 +155,15 @@ def train(job):
 
 def ensemble(paths, test):
     """The test images that the networks saved at ``paths`` classify right
-    by a vote: the digit most of them choose (the smallest of a tie)."""
+    by a vote: the digit most of them choose, a tie broken by the mean of
+    their outputs (each below 1, so it never outweighs a vote)."""
     x, y = test
-    votes = np.zeros((len(y), 10), int)
+    votes = np.zeros((len(y), 10))
     for path in paths:
         net = network3.Network.load(path)
-        for k in range(0, len(y), 1000):
-            votes[k + np.arange(len(y[k:k + 1000])),
-                  np.argmax(net.feedforward(x[k:k + 1000]), axis=1)] += 1
+        outputs = np.vstack([net.feedforward(x[k:k + 1000]) for k in range(0, len(y), 1000)])
+        votes[np.arange(len(y)), np.argmax(outputs, axis=1)] += 1
+        votes += outputs / len(paths)
     return int(np.sum(np.argmax(votes, axis=1) == y))
 
 
@@ -215,7 +219,14 @@ def main(argv=None):
                              "(3 for the ensemble)")
     parser.add_argument("--data", metavar="DIR", help="directory of the MNIST files")
     parser.add_argument("--list", action="store_true", help="list the rows chosen and stop")
+    parser.add_argument("--vote", nargs="+", metavar="NET", help="the test accuracy of these "
+                        "saved networks, each and by vote; nothing else is done")
     args = parser.parse_args(argv)
+    if args.vote:
+        _, _, test = load(FULL, False, args.data)
+        for paths, name in [([path], path) for path in args.vote] + [(args.vote, "their vote")]:
+            print(f"{name}: {ensemble(paths, test) / len(test[1]):.2%}")
+        return 0
     chosen = [row for row in ROWS if not args.only or row.name in args.only]
     budget = SHORT if args.short else FULL
     if args.epochs:

@@ -5,6 +5,7 @@ its table is checked."""
 import importlib.util
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -176,6 +177,15 @@ def test_the_chapter6_script_runs_every_row_short_and_the_chapters_findings_hold
     assert accuracy("an ensemble of the 3 above, by vote") >= accuracy("double_fc_dropout")
     assert sorted(os.listdir(tmp_path))[:2] == ["basic_conv-seed0-best.npz",
                                                 "basic_conv-seed0.npz"]
+    # --vote: each network's test accuracy, then their vote's; a network
+    # voting twice with itself is itself.
+    nets = [str(tmp_path / f"double_fc_dropout-seed{seed}-best.npz") for seed in (0, 1)]
+    for vote in (nets, [nets[0], nets[0]]):
+        assert chapter6.main(["--vote", *vote, "--data", data_dir]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert [line.rsplit(": ", 1)[0] for line in lines] == [*vote, "their vote"]
+        assert all(re.fullmatch(r"\d+\.\d\d%", line.rsplit(": ", 1)[1]) for line in lines)
+    assert lines[0].rsplit(": ")[1] == lines[1].rsplit(": ")[1] == lines[2].rsplit(": ")[1]
 
 
 def test_a_chapter6_run_stopped_and_started_again_is_the_run_never_stopped(data_dir, tmp_path):
