@@ -601,20 +601,17 @@ def as_matrices(data, net, name, labelled=False):
             raise ValueError(f"{name} is empty")
         for x, y in data:
             check_shape(x, (net.sizes[0], 1), f"x in {name}")
+            if not labelled and np.ndim(y) == 0:
+                raise ValueError(f"y in {name} is a label, {y!r}; training takes the desired "
+                                 f"output, a one-hot column of shape ({net.sizes[-1]}, 1)")
             if not labelled:
-                if np.ndim(y) == 0:
-                    raise ValueError(f"y in {name} is a label, {y!r}; training takes the "
-                                     f"desired output, a one-hot column of shape "
-                                     f"({net.sizes[-1]}, 1)")
                 check_shape(y, (net.sizes[-1], 1), f"y in {name}")
         xs, ys = zip(*data)
         data = (np.hstack(xs), np.array(ys) if labelled else np.hstack(ys))
     if not (isinstance(data, tuple) and len(data) == 2):
-        hint = ""
-        if isinstance(data, zip):
-            hint = "; zip() gives an iterator in Python 3: pass list(zip(...))"
-        elif isinstance(data, (int, float)):
-            hint = "; lmbda and the options after it are keyword-only, as in lmbda=5.0"
+        hint = ("; zip() gives an iterator in Python 3: pass list(zip(...))"
+                if isinstance(data, zip) else "; lmbda and the options after it are "
+                "keyword-only, as in lmbda=5.0" if isinstance(data, (int, float)) else "")
         raise TypeError(f"{name} must be a list of (x, y) tuples or a pair of matrices (X, Y), "
                         f"not {type(data).__name__}{hint}")
     X, Y = data
@@ -694,9 +691,9 @@ def check_l2(eta, lmbda, n, penalty="l2"):
     or enlarges their size, and they grow without bound."""
     if penalty == "l2" and eta * lmbda / n >= 2:
         raise ValueError(f"lmbda={lmbda} is too large for eta={eta} and {n} training samples: "
-                         f"the L2 term would multiply the weights by 1 - eta lmbda / n = "
-                         f"{1 - eta * lmbda / n:.3g} at every step, and they would grow "
-                         f"without bound; choose lmbda below {2 * n / eta:.3g}")
+                         f"each step would multiply the weights by 1 - eta lmbda / n = "
+                         f"{1 - eta * lmbda / n:.3g}, and they would grow without bound; "
+                         f"choose lmbda below {2 * n / eta:.3g}")
 
 
 def check_finite(parameters, epoch, eta, lmbda):
@@ -709,10 +706,9 @@ def check_finite(parameters, epoch, eta, lmbda):
 
 
 def read_member(saved, name, nbytes=0):
-    """saved[name], of the .npz file ``saved`` (as np.load opened it), read
-    only if stored as np.savez stores it, uncompressed (a compressed member
-    can unpack to far more than its file), and announcing at most nbytes,
-    and 64 KiB more for its header."""
+    """saved[name], of the .npz file ``saved`` (as np.load opened it), read only if
+    stored uncompressed, as np.savez stores it (a compressed member can unpack to
+    far more than its file), and announcing at most nbytes and 64 KiB of header."""
     for info in saved.zip.infolist():
         if info.filename.removesuffix(".npy") == name and (
                 info.compress_type != zipfile.ZIP_STORED or info.file_size > nbytes + 2 ** 16):
@@ -723,9 +719,8 @@ def read_member(saved, name, nbytes=0):
 
 
 def read_arrays(saved, shapes):
-    """The arrays of ``saved`` that ``shapes`` names, each read by
-    read_member within the bytes of its shape in float64, and checked:
-    those shapes, one float dtype, finite values."""
+    """The arrays of ``saved`` that ``shapes`` names, each read within the bytes of
+    its shape in float64, and checked: those shapes, one float dtype, finite values."""
     arrays = [read_member(saved, name, 8 * np.prod(shape, dtype=object))    # Python's ints
               for name, shape in shapes.items()]
     for a, (name, shape) in zip(arrays, shapes.items()):
@@ -764,9 +759,8 @@ def read_saved(path):
 
 
 def write_atomically(path, write):
-    """Call write(f) on a new file beside ``path``, then rename it to
-    ``path``: readers see the old file or the whole new one, never a part
-    of it, even when writing fails or is interrupted."""
+    """Call write(f) on a new file beside ``path``, then rename it to ``path``: readers
+    see the old file or the whole new one, even when writing fails or is interrupted."""
     part = f"{path}.{os.getpid()}.part"
     try:
         with open(part, "wb") as f:
