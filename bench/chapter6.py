@@ -59,7 +59,7 @@ MINI_BATCH = 10                             # conv.py's
 class Row(NamedTuple):
     name: str
     conv: str                       # the network's name in conv.py (command_line.BOOK_CONV)
-    book: float                     # the test accuracy the book's text reports, in %
+    book: float | None              # the test accuracy the book's text reports, in %
     seeds: int                      # by default
     n: int = 100                    # neurons per fully connected layer
 
@@ -83,6 +83,11 @@ class Budget(NamedTuple):
     images: int                     # the first n training images (before expanding)
     epochs: int                     # at most; by default the book's
     evaluation: int                 # validation and test images
+
+
+def epochs_of(row, budget):
+    """The epochs ``row`` trains for: the book's, or fewer if ``budget`` says."""
+    return min(BOOK_CONV[row.conv][2], budget.epochs or BOOK_CONV[row.conv][2])
 
 
 FULL, SHORT = Budget(50000, None, 10000), Budget(500, 2, 1000)
@@ -123,8 +128,8 @@ def train(job):
     """Train, or go on training, one row from one seed, saving after each
     epoch; return the record of its epochs."""
     row, seed, budget, runs, data_dir = job
-    eta, lmbda, epochs, expanded = BOOK_CONV[row.conv]
-    epochs = min(epochs, budget.epochs or epochs)
+    eta, lmbda, _, expanded = BOOK_CONV[row.conv]
+    epochs = epochs_of(row, budget)
     path, best_path = path_of(runs, row, seed), path_of(runs, row, seed, best=True)
     record = saved_run(path)
     if record and len(record["history"]) >= epochs:
@@ -167,24 +172,28 @@ def ensemble(paths, test):
     return int(np.sum(np.argmax(votes, axis=1) == y))
 
 
+def settings(row, epochs):
+    """The book's settings of ``row``, in words, with ``epochs``."""
+    eta, lmbda, _, expanded = BOOK_CONV[row.conv]
+    return (f"FC {row.n}, " if row.n != 100 else "") + (
+        f"eta {eta}, lmbda {lmbda}, {epochs} epochs{', expanded' if expanded else ''}")
+
+
 def table(chosen, seeds, budget, runs, data_dir):
     """Print the table of the saved runs of the rows ``chosen``."""
     header = ("the book's network (conv.py)", "the book's settings", "the book",
               "test at best validation", "seeds at or above the book", "s/epoch", "epochs")
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for row in chosen:
-        eta, lmbda, epochs, expanded = BOOK_CONV[row.conv]
-        epochs = min(epochs, budget.epochs or epochs)
+        epochs = epochs_of(row, budget)
         records = [saved_run(path_of(runs, row, seed)) for seed in range(seeds(row))]
         histories = [r["history"] for r in records if r]
         best = [max(h, key=lambda r: r["validation_accuracy"])["accuracy"] / budget.evaluation
                 * 100 for h in histories if len(h) == epochs]
         unfinished = [len(h) for h in histories if len(h) < epochs]
         seconds = [r["seconds"] for h in histories for r in h]
-        settings = (f"FC {row.n}, " if row.n != 100 else "") + (
-            f"eta {eta}, lmbda {lmbda}, {epochs} epochs{', expanded' if expanded else ''}")
         book = "-" if row.book is None else f"{row.book:.2f}"
-        lines.append(f"| {row.name} | {settings} | {book} | "
+        lines.append(f"| {row.name} | {settings(row, epochs)} | {book} | "
                      f"{spread(best) if best else '-'} | "
                      f"{reaching(best, row.book) if best and row.book else '-'} | "
                      f"{f'{np.median(seconds):.3g}' if seconds else '-'} | "
@@ -238,8 +247,8 @@ def main(argv=None):
         return 3 if row.conv == "double_fc_dropout" else 1
     if args.list:
         for row in chosen:
-            print(f"{row.name:29} {row.conv}, n {row.n}, {BOOK_CONV[row.conv]}, "
-                  f"{seeds(row)} seed(s): book {row.book}%")
+            print(f"{row.name:29} {settings(row, epochs_of(row, budget))}, {seeds(row)} seed(s); the book: "
+                  + ("no number" if row.book is None else f"{row.book:.2f}%"))
         return 0
     os.makedirs(args.runs, exist_ok=True)
     if not args.table:
