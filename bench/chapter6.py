@@ -51,7 +51,7 @@ sys.path.insert(0, str(HERE.parent))
 import mnist_loader                                                     # noqa: E402
 import network3                                                         # noqa: E402
 from book import in_parallel, reaching, script, spread                  # noqa: E402
-from command_line import BOOK_CONV, COUNT, book_layers                         # noqa: E402
+from command_line import BOOK_CONV, COUNT, book_layers                  # noqa: E402
 
 MINI_BATCH = 10                             # conv.py's
 
