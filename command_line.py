@@ -197,8 +197,8 @@ def argument_parser():
     add("--conv", choices=BOOK_CONV, metavar="NAME",
         help="train network3.py's network NAME, with the settings of the book's conv.py: "
              f"{', '.join(BOOK_CONV)} (of the options above, --epochs, --eta, --lmbda, "
-             "--mini-batch-size, --dtype, --seed, --anneal and the training images' apply; "
-             "--shift, --elastic or --affine in place of the book's --expand)")
+             "--mini-batch-size, --dtype, --seed, --anneal and --expand apply, and --shift, "
+             "--elastic or --affine vary the training images in place of the expanded set)")
     add = parser.add_argument_group("data and files").add_argument
     add("--data", metavar="DIR", help="the directory of the MNIST files; by default "
         "$MNIST_DATA_DIR, then the cache, then a download into the cache")
