@@ -71,6 +71,8 @@ ROWS = [
     Row("dbl_conv", "dbl_conv", 99.06, 3),
     Row("dbl_conv_relu", "dbl_conv_relu", 99.23, 3),
     Row("expanded_data", "expanded_data", 99.37, 1),
+    Row("expanded_data_300", "expanded_data", 99.46, 1, 300),
+    Row("expanded_data_1000", "expanded_data", 99.43, 1, 1000),
     Row("expanded_data_double_fc", "expanded_data_double_fc", 99.43, 1),
     Row("expanded_data_double_fc_300", "expanded_data_double_fc", 99.48, 1, 300),
     Row("expanded_data_double_fc_1000", "expanded_data_double_fc", 99.47, 1, 1000),
