@@ -249,8 +249,9 @@ def main(argv=None):
         return 3 if row.conv == "double_fc_dropout" else 1
     if args.list:
         for row in chosen:
-            print(f"{row.name:29} {settings(row, epochs_of(row, budget))}, {seeds(row)} seed(s); the book: "
-                  + ("no number" if row.book is None else f"{row.book:.2f}%"))
+            book = "no number" if row.book is None else f"{row.book:.2f}%"
+            print(f"{row.name:29} {settings(row, epochs_of(row, budget))}, "
+                  f"{seeds(row)} seed(s); the book: {book}")
         return 0
     os.makedirs(args.runs, exist_ok=True)
     if not args.table:
