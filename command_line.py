@@ -313,8 +313,8 @@ def new_network(args):
         return network3.Network(book_layers(args.conv, args.mini_batch_size),
                                 args.mini_batch_size, seed=args.seed, dtype=args.dtype)
     try:
-        return Network(args.sizes, args.activation, args.cost, args.init, seed=args.seed,
-                       dtype=args.dtype)
+        return Network(args.sizes, args.activation, args.cost, args.init, args.penalty,
+                       seed=args.seed, dtype=args.dtype)
     except (MemoryError, ValueError) as e:
         raise ValueError(f"--sizes {' '.join(map(str, args.sizes))}: too large ({e}); "
                          f"choose smaller layers") from None
@@ -429,7 +429,7 @@ def learn(args, net, run):
             if args.conv:                   # network.py's SGD checks its own
                 network.check_finite(parameters(net), record["epoch"], args.eta, args.lmbda)
             record["training_accuracy"], record["training_cost"] = (
-                net.accuracy_and_cost(labelled, args.lmbda, images["training"], args.penalty)
+                net.accuracy_and_cost(labelled, args.lmbda, images["training"])
                 if args.monitor_training else (None, None))
             # Kept before the epoch's line is printed: Ctrl-C after a line
             # never saves an older epoch.
@@ -464,9 +464,9 @@ def learn(args, net, run):
                            else None, on_epoch)
             else:
                 net.SGD(training, args.epochs, args.mini_batch_size, args.eta, test,
-                        validation_data=validation, lmbda=args.lmbda, penalty=args.penalty,
-                        mu=args.mu, rules=rules, transform=transform if vary else None,
-                        method=args.method, on_epoch=on_epoch)
+                        validation_data=validation, lmbda=args.lmbda, mu=args.mu, rules=rules,
+                        transform=transform if vary else None, method=args.method,
+                        on_epoch=on_epoch)
     except (mnist_loader.MNISTError, network.DivergenceError) as e:
         return str(e)
     except MemoryError as e:

@@ -70,7 +70,7 @@ import numpy as np
 class Network:
 
     def __init__(self, sizes, activation="sigmoid", cost="quadratic",
-                 init="gaussian", seed=None, dtype=np.float64):
+                 init="gaussian", penalty="l2", seed=None, dtype=np.float64):
         """``sizes`` lists the number of neurons in each layer: [784, 30, 10]
         is a network with 784 inputs, one hidden layer of 30 neurons and
         10 outputs.  ``activation`` is the hidden layers' activation
@@ -80,17 +80,19 @@ class Network:
         them from N(0, 1) as in chapter 1, "scaled" from N(0, 1/n_in) as in
         chapter 3, "he" from N(0, 2/n_in).  Biases start as N(0, 1), or at
         zero with "he", as in He et al.'s paper; the input layer has none.
+        ``penalty``, "l2" or "l1", is the regularisation term that SGD's
+        ``lmbda`` weighs (chapter 3).
 
         ``seed`` makes a run reproducible: it seeds the random generator
         that draws the starting weights and shuffles the training data.
         ``dtype`` is np.float64 (exact enough for gradient checks) or
         np.float32 (faster, the more so the larger the network)."""
         cost = getattr(cost, "name", cost)         # the cost may be given as its class too
-        check_network(sizes, activation, cost, init, dtype)
+        check_network(sizes, activation, cost, init, dtype, penalty)
         self.dtype = np.dtype(dtype)
         self.sizes = [int(s) for s in sizes]
         self.num_layers = len(sizes)
-        self.activation, self.init = activation, init
+        self.activation, self.init, self.penalty = activation, init, penalty
         self.cost = COSTS[cost]
         self.sigma, self.sigma_prime = ACTIVATIONS[activation]
         # The activation function of each layer after the input layer.
@@ -118,20 +120,20 @@ class Network:
         return a
 
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, *,
-            validation_data=None, lmbda=0.0, penalty="l2", mu=0.0, rules=None,
-            transform=None, method="matrix", on_epoch=None):
+            validation_data=None, lmbda=0.0, mu=0.0, rules=None, transform=None,
+            method="matrix", on_epoch=None):
         """Train the network with mini-batch stochastic gradient descent.
         ``training_data`` is a list of tuples (x, y), x an input column and
         y the desired output column, or a pair of matrices (X, Y) holding
-        those columns side by side.  ``eta`` is the learning rate,
-        ``lmbda`` the regularisation parameter of the ``penalty``, "l2" or
-        "l1", and ``mu`` the momentum coefficient.  ``rules`` are chapter
-        3's rules for eta and for stopping early, such as {"stop_after":
-        10} (see ``schedule``).  ``transform(X, rng)``, if given, makes each
-        epoch's training inputs from X (such as mnist_loader.shift_randomly).
-        ``method`` is "loop", the book's backprop one sample at a time, or
-        "matrix", one ``backprop_batch`` per mini-batch: from the same seed
-        both make the same training run, to rounding.
+        those columns side by side.  ``eta`` is the learning rate, ``lmbda``
+        the weight of the network's ``penalty``, and ``mu`` the momentum
+        coefficient.  ``rules`` are chapter 3's rules for eta and for
+        stopping early, such as {"stop_after": 10} (see ``schedule``).
+        ``transform(X, rng)``, if given, makes each epoch's training inputs
+        from X (such as mnist_loader.shift_randomly).  ``method`` is
+        "loop", the book's backprop one sample at a time, or "matrix", one
+        ``backprop_batch`` per mini-batch: from the same seed both make the
+        same training run, to rounding.
 
         After each epoch the network is measured on ``test_data`` and
         ``validation_data`` (lists of (x, label), or pairs (X, labels)), if
@@ -147,7 +149,7 @@ class Network:
         validation_data = as_matrices(validation_data, self, "validation_data", labelled=True)
         rules = rules or {}
         n = X.shape[1]
-        check_training(mini_batch_size, eta, lmbda, n, penalty, method, rules, validation_data)
+        check_training(mini_batch_size, eta, lmbda, n, self.penalty, method, rules, validation_data)
         self.velocities = [np.zeros_like(p) for p in self.weights + self.biases]  # momentum at rest
         history, eta_j = [], eta
         for j in range(epochs):
@@ -160,16 +162,16 @@ class Network:
                     batch = order[k:k + mini_batch_size]
                     if method == "matrix":
                         self.update_mini_batch_matrix(X_j[:, batch], Y[:, batch], eta_j,
-                                                      lmbda, n, penalty, mu)
+                                                      lmbda, n, mu)
                     else:           # the book's list of (x, y): views of columns, not copies
                         self.update_mini_batch([(X_j[:, i:i + 1], Y[:, i:i + 1]) for i in batch],
-                                               eta_j, lmbda, n, penalty, mu)
+                                               eta_j, lmbda, n, mu)
                 record = {"epoch": j, "seconds": time.perf_counter() - start, "eta": eta_j}
                 check_finite(self.weights + self.biases, j, eta_j, lmbda)
                 for prefix, data in (("", test_data), ("validation_", validation_data)):
                     record[prefix + "accuracy"], record[prefix + "cost"] = (
                         (None, None) if data is None
-                        else self.accuracy_and_cost(data, lmbda, n, penalty))
+                        else self.accuracy_and_cost(data, lmbda, n))
             history.append(record)
             eta_j, record["stop"] = schedule(eta, history, epochs, **rules)
             if on_epoch:
@@ -183,7 +185,7 @@ class Network:
                 break
         return history
 
-    def update_mini_batch(self, mini_batch, eta, lmbda=0.0, n=None, penalty="l2", mu=0.0):
+    def update_mini_batch(self, mini_batch, eta, lmbda=0.0, n=None, mu=0.0):
         """Update the weights and biases by one step of gradient descent,
         backpropagating one sample at a time and summing the gradients:
         the book's way.  ``mini_batch`` is a list of tuples (x, y), ``n``
@@ -196,16 +198,16 @@ class Network:
                 nb += dnb
             for nw, dnw in zip(nabla_w, delta_nabla_w):
                 nw += dnw
-        self.descend(nabla_b, nabla_w, len(mini_batch), eta, lmbda, n, penalty, mu)
+        self.descend(nabla_b, nabla_w, len(mini_batch), eta, lmbda, n, mu)
 
-    def update_mini_batch_matrix(self, X, Y, eta, lmbda=0.0, n=None, penalty="l2", mu=0.0):
+    def update_mini_batch_matrix(self, X, Y, eta, lmbda=0.0, n=None, mu=0.0):
         """The same step as ``update_mini_batch``, for the mini-batch whose
         inputs are the columns of X and desired outputs the columns of Y:
         one call of ``backprop_batch`` gives the summed gradient."""
         nabla_b, nabla_w = self.backprop_batch(X, Y)
-        self.descend(nabla_b, nabla_w, X.shape[1], eta, lmbda, n, penalty, mu)
+        self.descend(nabla_b, nabla_w, X.shape[1], eta, lmbda, n, mu)
 
-    def descend(self, nabla_b, nabla_w, m, eta, lmbda, n, penalty="l2", mu=0.0):
+    def descend(self, nabla_b, nabla_w, m, eta, lmbda, n, mu=0.0):
         """Take one step of gradient descent with the gradient summed over
         a mini-batch of m samples.  First the weight decay of the penalty
         (chapter 3), where n is the size of the training set:
@@ -219,7 +221,7 @@ class Network:
         if lmbda and not n:
             raise ValueError("with lmbda > 0, pass n, the size of the training set")
         # In place, to spare each step new arrays as large as the weights.
-        if lmbda and penalty == "l2":
+        if lmbda and self.penalty == "l2":
             for w in self.weights:
                 w *= 1 - eta * lmbda / n
         elif lmbda:
@@ -316,24 +318,24 @@ class Network:
         X, labels = as_matrices(test_data, self, "test_data", labelled=True)
         return int(np.sum(np.argmax(self.feedforward(X), axis=0) == labels))
 
-    def total_cost(self, data, lmbda=0.0, n=None, penalty="l2"):
+    def total_cost(self, data, lmbda=0.0, n=None):
         """Return the cost averaged over ``data`` (a list of (x, label) or
         a pair (X, labels)), plus the regularisation term, where n is the
         size of the training set (by default, of ``data``):
             L2: (lmbda / 2n) sum w^2        L1: (lmbda / n) sum |w|
         The book's interface, as ``evaluate`` is."""
-        return self.accuracy_and_cost(data, lmbda, n, penalty)[1]
+        return self.accuracy_and_cost(data, lmbda, n)[1]
 
-    def accuracy_and_cost(self, data, lmbda=0.0, n=None, penalty="l2"):
-        """Return (self.evaluate(data), self.total_cost(data, lmbda, n,
-        penalty)), from one feedforward: what SGD measures each epoch."""
+    def accuracy_and_cost(self, data, lmbda=0.0, n=None):
+        """Return (self.evaluate(data), self.total_cost(data, lmbda, n)),
+        from one feedforward: what SGD measures each epoch."""
         X, labels = as_matrices(data, self, "data", labelled=True)
         m = X.shape[1]
         A = self.feedforward(X)
         Y = np.zeros((self.sizes[-1], m), self.dtype)
         Y[labels, np.arange(m)] = 1
         cost = self.cost.fn(A, Y) / m
-        if lmbda and penalty == "l2":
+        if lmbda and self.penalty == "l2":
             cost += 0.5 * (lmbda / (n or m)) * sum(np.sum(w ** 2) for w in self.weights)
         elif lmbda:
             cost += (lmbda / (n or m)) * sum(np.sum(np.abs(w)) for w in self.weights)
@@ -655,7 +657,7 @@ def check_choice(what, name, choices):
         raise ValueError(f"unknown {what} {name!r}; choose one of: {', '.join(choices)}")
 
 
-def check_network(sizes, activation, cost, init, dtype):
+def check_network(sizes, activation, cost, init, dtype, penalty="l2"):
     """Refuse what no Network can be made of."""
     if not (np.iterable(sizes) and len(sizes) >= 2
             and all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes)):
@@ -664,6 +666,7 @@ def check_network(sizes, activation, cost, init, dtype):
     check_choice("activation", activation, ACTIVATIONS)
     check_choice("cost", cost, COSTS)
     check_choice("init", init, INITS)
+    check_choice("penalty", penalty, ("l2", "l1"))
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise TypeError(f"dtype must be np.float32 or np.float64, not {np.dtype(dtype)}")
 
@@ -673,7 +676,6 @@ def check_training(mini_batch_size, eta, lmbda, n, penalty, method, rules, valid
     if not (isinstance(mini_batch_size, (int, np.integer)) and mini_batch_size > 0):
         raise ValueError(f"mini_batch_size must be a positive integer, such as 10; "
                          f"got {mini_batch_size!r}")
-    check_choice("penalty", penalty, ("l2", "l1"))
     check_choice("method", method, ("loop", "matrix"))
     for rule in rules:
         check_choice("rule", rule, ("stop_after", "halve_eta_after", "anneal"))

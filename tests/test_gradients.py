@@ -152,8 +152,8 @@ def test_loop_and_matrix_epochs_end_in_the_same_weights(activation, cost, lmbda,
     data = training_set()
     nets = {}
     for method in ("loop", "matrix"):
-        nets[method] = Network([5, 4, 3], activation, cost, seed=7)
-        nets[method].SGD(data, 2, 7, 0.5, lmbda=lmbda, penalty=penalty, mu=mu, method=method)
+        nets[method] = Network([5, 4, 3], activation, cost, penalty=penalty, seed=7)
+        nets[method].SGD(data, 2, 7, 0.5, lmbda=lmbda, mu=mu, method=method)
     start = Network([5, 4, 3], activation, cost, seed=7)
     for w_loop, w_matrix, w_start in zip(nets["loop"].weights, nets["matrix"].weights, start.weights):
         assert not np.allclose(w_loop, w_start)          # training moved the weights
@@ -181,15 +181,15 @@ def test_the_update_descends_the_gradient_of_total_cost(penalty):
     penalty included: checked against finite differences (for L1, away
     from w = 0, where |w| has no derivative)."""
     rng = np.random.default_rng(8)
-    net = Network([4, 3, 3], "tanh", "log_likelihood", "scaled", seed=3)
+    net = Network([4, 3, 3], "tanh", "log_likelihood", "scaled", penalty, seed=3)
     X = rng.standard_normal((4, 6))
     labels = rng.integers(0, 3, 6)
     lmbda, n = 0.7, 50
     assert min(np.abs(w).min() for w in net.weights) > 1e-4
-    numerical = numerical_gradient(lambda: net.total_cost((X, labels), lmbda, n, penalty),
+    numerical = numerical_gradient(lambda: net.total_cost((X, labels), lmbda, n),
                                    net.weights + net.biases)
     before = [p.copy() for p in net.weights + net.biases]
     eta = 1e-3
-    net.update_mini_batch_matrix(X, np.eye(3)[:, labels], eta, lmbda, n, penalty)
+    net.update_mini_batch_matrix(X, np.eye(3)[:, labels], eta, lmbda, n)
     for p0, p1, g in zip(before, net.weights + net.biases, numerical):
         np.testing.assert_allclose((p0 - p1) / eta, g, rtol=1e-6, atol=1e-9)

@@ -154,7 +154,8 @@ def test_l1_step():
     net.weights[0][0, 0] = 0.0                      # sgn(0) = 0: no push on a zero weight
     (nb,), (nw,) = net.backprop_batch(X, Y)
     w, b = net.weights[0].copy(), net.biases[0].copy()
-    net.update_mini_batch_matrix(X, Y, eta=0.5, lmbda=2.0, n=10, penalty="l1")
+    net.penalty = "l1"
+    net.update_mini_batch_matrix(X, Y, eta=0.5, lmbda=2.0, n=10)
     expected = w - 0.5 * 2.0 / 10 * np.sign(w) - (0.5 / 2) * nw
     np.testing.assert_allclose(net.weights[0], expected, rtol=1e-14)
     assert net.weights[0][0, 0] == -(0.5 / 2) * nw[0, 0]
