@@ -80,8 +80,9 @@ class Network:
         them from N(0, 1) as in chapter 1, "scaled" from N(0, 1/n_in) as in
         chapter 3, "he" from N(0, 2/n_in).  Biases start as N(0, 1), or at
         zero with "he", as in He et al.'s paper; the input layer has none.
-        ``penalty``, "l2" or "l1", is the regularisation term that SGD's
-        ``lmbda`` weighs (chapter 3).
+        ``penalty``, "l2" or "l1", chooses chapter 3's regularisation term,
+        whose parameter lmbda SGD and the measures take (see ``total_cost``
+        for the term, ``descend`` for its weight decay).
 
         ``seed`` makes a run reproducible: it seeds the random generator
         that draws the starting weights and shuffles the training data.
@@ -126,8 +127,8 @@ class Network:
         ``training_data`` is a list of tuples (x, y), x an input column and
         y the desired output column, or a pair of matrices (X, Y) holding
         those columns side by side.  ``eta`` is the learning rate, ``lmbda``
-        the weight of the network's ``penalty``, and ``mu`` the momentum
-        coefficient.  ``rules`` are chapter 3's rules for eta and for
+        the regularisation parameter of the network's ``penalty``, and ``mu``
+        the momentum coefficient.  ``rules`` are chapter 3's rules for eta and for
         stopping early, such as {"stop_after": 10} (see ``schedule``).
         ``transform(X, rng)``, if given, makes each epoch's training inputs
         from X (such as mnist_loader.shift_randomly).  ``method`` is
@@ -209,8 +210,8 @@ class Network:
 
     def descend(self, nabla_b, nabla_w, m, eta, lmbda, n, mu=0.0):
         """Take one step of gradient descent with the gradient summed over
-        a mini-batch of m samples.  First the weight decay of the penalty
-        (chapter 3), where n is the size of the training set:
+        a mini-batch of m samples.  First the weight decay of the network's
+        penalty (chapter 3), where n is the size of the training set:
             L2: w -> (1 - eta lmbda / n) w
             L1: w -> w - (eta lmbda / n) sgn(w)
         then the step down the gradient of the cost, for every weight and
@@ -320,8 +321,8 @@ class Network:
 
     def total_cost(self, data, lmbda=0.0, n=None):
         """Return the cost averaged over ``data`` (a list of (x, label) or
-        a pair (X, labels)), plus the regularisation term, where n is the
-        size of the training set (by default, of ``data``):
+        a pair (X, labels)), plus the network's regularisation term, where n
+        is the size of the training set (by default, of ``data``):
             L2: (lmbda / 2n) sum w^2        L1: (lmbda / n) sum |w|
         The book's interface, as ``evaluate`` is."""
         return self.accuracy_and_cost(data, lmbda, n)[1]
@@ -378,7 +379,9 @@ class Network:
     def save(self, path):
         """Save the network to ``path`` as a .npz file of numpy arrays: its
         sizes, the names of its activation, cost and initialisation, and
-        its weights and biases.  The file is written whole or not at all."""
+        its weights and biases; not its penalty, which, like eta and lmbda,
+        belongs to training (a loaded network has "l2").  The file is
+        written whole or not at all."""
         arrays = {"sizes": self.sizes, "activation": self.activation,
                   "cost": self.cost.name, "init": self.init}
         arrays.update({f"w{i}": w for i, w in enumerate(self.weights)})
@@ -676,6 +679,7 @@ def check_training(mini_batch_size, eta, lmbda, n, penalty, method, rules, valid
     if not (isinstance(mini_batch_size, (int, np.integer)) and mini_batch_size > 0):
         raise ValueError(f"mini_batch_size must be a positive integer, such as 10; "
                          f"got {mini_batch_size!r}")
+    check_choice("penalty", penalty, ("l2", "l1"))
     check_choice("method", method, ("loop", "matrix"))
     for rule in rules:
         check_choice("rule", rule, ("stop_after", "halve_eta_after", "anneal"))
