@@ -379,9 +379,8 @@ class Network:
     def save(self, path):
         """Save the network to ``path`` as a .npz file of numpy arrays: its
         sizes, the names of its activation, cost and initialisation, and
-        its weights and biases; not its penalty, which, like eta and lmbda,
-        belongs to training (a loaded network has "l2").  The file is
-        written whole or not at all."""
+        its weights and biases (not its penalty, which belongs to training,
+        as eta does).  The file is written whole or not at all."""
         arrays = {"sizes": self.sizes, "activation": self.activation,
                   "cost": self.cost.name, "init": self.init}
         arrays.update({f"w{i}": w for i, w in enumerate(self.weights)})
