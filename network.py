@@ -127,14 +127,14 @@ class Network:
         ``training_data`` is a list of tuples (x, y), x an input column and
         y the desired output column, or a pair of matrices (X, Y) holding
         those columns side by side.  ``eta`` is the learning rate, ``lmbda``
-        the regularisation parameter of the network's ``penalty``, and ``mu``
-        the momentum coefficient.  ``rules`` are chapter 3's rules for eta and for
-        stopping early, such as {"stop_after": 10} (see ``schedule``).
-        ``transform(X, rng)``, if given, makes each epoch's training inputs
-        from X (such as mnist_loader.shift_randomly).  ``method`` is
-        "loop", the book's backprop one sample at a time, or "matrix", one
-        ``backprop_batch`` per mini-batch: from the same seed both make the
-        same training run, to rounding.
+        the regularisation parameter of the network's ``penalty``, and
+        ``mu`` the momentum coefficient.  ``rules`` are chapter 3's rules
+        for eta and for stopping early, such as {"stop_after": 10} (see
+        ``schedule``).  ``transform(X, rng)``, if given, makes each epoch's
+        training inputs from X (such as mnist_loader.shift_randomly).
+        ``method`` is "loop", the book's backprop one sample at a time, or
+        "matrix", one ``backprop_batch`` per mini-batch: from the same seed
+        both make the same training run, to rounding.
 
         After each epoch the network is measured on ``test_data`` and
         ``validation_data`` (lists of (x, label), or pairs (X, labels)), if
