@@ -105,7 +105,7 @@ def test_bad_choices_and_rules_that_cannot_be_followed(training_set):
     net.penalty = "L1"                              # set after the network was made
     with pytest.raises(ValueError, match="unknown penalty 'L1'; choose one of: l2, l1"):
         net.SGD(training_set(), 1, 10, 1.0)
-    net.penalty = "l1"
+    net.penalty = "l2"                              # the default again, for the checks below
     with pytest.raises(ValueError, match="unknown method 'vectorised'; choose one of: loop, "
                                          "matrix"):
         net.SGD(training_set(), 1, 10, 1.0, method="vectorised")
