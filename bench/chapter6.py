@@ -8,10 +8,10 @@ accuracy for each (its conv.py holds the settings); this script trains
 each of them with those settings, from several seeds, and prints a
 table: the book's number, then the test accuracy at the epoch with the
 best validation accuracy (mean, min and max over the seeds), the same
-the book's way (the seed of best validation accuracy: the book reports
-the best of three runs so), how many seeds reach the book's number, and
-the seconds per epoch.  The last row
-is the book's ensemble: five dropout networks vote on each test image.
+the book's way (the seed of best validation accuracy, as the book
+reports the best of three runs), how many seeds reach the book's
+number, and the seconds per epoch.  The last row is the book's
+ensemble: five dropout networks vote on each test image.
 
 Run from the repository's root:
 
